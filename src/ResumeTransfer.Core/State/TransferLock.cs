@@ -1,0 +1,62 @@
+using System;
+using System.IO;
+using System.Text;
+
+namespace ResumeTransfer.Core.State;
+
+/// <summary>
+/// An exclusive, process-wide lock on one target, held for a transfer's lifetime. It is an OS lock on an
+/// open file (flock on Unix, a share mode on Windows), so it dies with the process: kill -9 never leaves a
+/// stale lock behind, only a harmless lock file that the next run reuses.
+/// </summary>
+public sealed class TransferLock : IDisposable
+{
+    private readonly FileStream stream;
+    private readonly string path;
+
+    private TransferLock(FileStream stream, string path)
+    {
+        this.stream = stream;
+        this.path = path;
+    }
+
+    /// <summary>Takes the lock or throws <see cref="TransferException"/> of kind <see cref="TransferErrorKind.StateLocked"/>.</summary>
+    public static TransferLock Acquire(string lockPath, string what)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex) when (File.Exists(lockPath))
+        {
+            throw new TransferException(
+                TransferErrorKind.StateLocked,
+                $"Another transfer is using '{what}' (lock file '{lockPath}'). Wait for it to finish or stop it, then run this command again.",
+                ex);
+        }
+
+        var note = Encoding.UTF8.GetBytes($"pid {System.Diagnostics.Process.GetCurrentProcess().Id} {DateTimeOffset.UtcNow:O}\n");
+        stream.SetLength(0);
+        stream.Write(note, 0, note.Length);
+        stream.Flush();
+        return new TransferLock(stream, lockPath);
+    }
+
+    public void Dispose()
+    {
+        // Delete while still holding the lock, so no other process can be holding it on this file.
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        stream.Dispose();
+    }
+}
