@@ -1,0 +1,180 @@
+<#
+.SYNOPSIS
+Times Save-ResumableFile against curl, aria2c and Invoke-WebRequest on loopback, side by side.
+
+.DESCRIPTION
+Each scenario runs every tool in turn (A B C A B C ...) -Runs times and reports the median wall time, the
+ratio to the scenario's reference tool and the peak resident memory of each tool's whole process tree.
+Times include process start-up (pwsh's too), because that is what a user waits for.
+Writes docs/benchmarks.md and docs/benchmarks.json. Run through `dotnet pwsh ./build.ps1 -Task Bench [-Quick]`,
+which builds and stages the module first. Never part of the test command.
+#>
+param(
+    [switch] $Quick,
+    [int] $Runs = 3,
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/ResumeTransfer'),
+    [string] $OutDir = (Join-Path $PSScriptRoot '../docs')
+)
+$ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'ProcessTreeMeter.ps1')
+. (Join-Path $PSScriptRoot 'NginxPeer.ps1')
+
+$ModulePath = (Resolve-Path $ModulePath).Path
+$pwshDll = Join-Path $PSHOME 'pwsh.dll'
+$dotnet = (Get-Command dotnet).Source
+foreach ($tool in 'curl', 'aria2c') {
+    if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "$tool is missing: apt-get install -y curl aria2" }
+}
+
+$work = Join-Path ([System.IO.Path]::GetTempPath()) "rt-bench-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+$www = Join-Path $work 'www'
+$dl = Join-Path $work 'dl'
+New-Item -ItemType Directory -Path $www, $dl -Force | Out-Null
+
+function New-DataFile([string] $Name, [long] $Bytes) {
+    $path = Join-Path $www $Name
+    # Random bytes, so nothing along the way can compress or deduplicate them.
+    & head -c $Bytes /dev/urandom > $path
+    $path
+}
+
+function Invoke-Pwsh([string] $Script) {
+    @{ File = $dotnet; Args = @($pwshDll, '-NoProfile', '-NonInteractive', '-Command', $Script) }
+}
+
+function Our([string] $Uri, [string] $Extra = '') {
+    Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'; Save-ResumableFile -Uri '$Uri' -OutFile '$dl/ours.bin' -Force $Extra"
+}
+
+function Clear-Downloads { Get-ChildItem $dl -Force | Remove-Item -Recurse -Force }
+
+# Runs each tool of one scenario in turn, Runs times; returns one row per tool.
+function Invoke-Scenario {
+    param([string] $Scenario, [string] $Reference, [System.Collections.Specialized.OrderedDictionary] $Tools, [long] $Bytes = 0)
+    Write-Host "== $Scenario"
+    $times = @{}; $peaks = @{}
+    foreach ($name in $Tools.Keys) { $times[$name] = [System.Collections.Generic.List[double]]::new(); $peaks[$name] = 0L }
+    for ($i = 0; $i -lt $Runs; $i++) {
+        foreach ($name in $Tools.Keys) {
+            Clear-Downloads
+            $t = $Tools[$name]
+            $m = Measure-ProcessTree -FileName $t.File -ArgumentList $t.Args -WorkingDirectory $dl
+            if ($m.ExitCode -ne 0) { throw "$Scenario / $name failed ($($m.ExitCode)): $($m.StdErr)$($m.StdOut)" }
+            $times[$name].Add($m.Seconds)
+            if ($m.PeakBytes -gt $peaks[$name]) { $peaks[$name] = $m.PeakBytes }
+            Write-Host ("   {0,-28} {1,7:0.000} s  {2,6:0} MiB" -f $name, $m.Seconds, ($m.PeakBytes / 1MB))
+        }
+    }
+    $median = { param($xs) $s = $xs | Sort-Object; $s[[int][math]::Floor(($s.Count - 1) / 2)] }
+    $refMedian = & $median $times[$Reference]
+    foreach ($name in $Tools.Keys) {
+        $med = & $median $times[$name]
+        [pscustomobject]@{
+            Scenario      = $Scenario
+            Tool          = $name
+            Runs          = $times[$name].Count
+            MedianSeconds = [math]::Round($med, 3)
+            RatioToRef    = [math]::Round($med / $refMedian, 3)
+            Reference     = $Reference
+            MiBPerSecond  = if ($Bytes) { [math]::Round($Bytes / 1MB / $med, 1) } else { $null }
+            PeakMiB       = [math]::Round($peaks[$name] / 1MB, 1)
+        }
+    }
+}
+
+$rows = [System.Collections.Generic.List[object]]::new()
+$nginx = $null
+try {
+    $bigSize = if ($Quick) { 256MB } else { 1GB }
+    $bigLabel = if ($Quick) { '256 MiB' } else { '1 GiB' }
+    New-DataFile 'big.bin' $bigSize | Out-Null
+    New-DataFile 'one-k.bin' 1KB | Out-Null
+    $nginx = Start-NginxPeer -Root $www -LimitRates @('', '20m')
+    $plain = $nginx.Servers[0].BaseUri
+    $capped = $nginx.Servers[1].BaseUri
+
+    # 1. One connection, no cap.
+    $tools = [ordered]@{
+        'curl'                       = @{ File = 'curl'; Args = @('-sS', '-f', '-o', "$dl/curl.bin", "$plain/big.bin") }
+        'Save-ResumableFile -Conn 1' = Our "$plain/big.bin" '-Connections 1'
+        'Invoke-WebRequest'          = Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Invoke-WebRequest -Uri '$plain/big.bin' -OutFile '$dl/iwr.bin'"
+    }
+    $rows.AddRange(@(Invoke-Scenario "$bigLabel, 1 connection, no cap" 'curl' $tools $bigSize))
+
+    # 2. Several connections, no cap.
+    $tools = [ordered]@{
+        'curl'                       = @{ File = 'curl'; Args = @('-sS', '-f', '-o', "$dl/curl.bin", "$plain/big.bin") }
+        'Save-ResumableFile -Conn 4' = Our "$plain/big.bin" '-Connections 4'
+        'Save-ResumableFile -Conn 8' = Our "$plain/big.bin" '-Connections 8'
+        'aria2c -x 8 -s 8'           = @{ File = 'aria2c'; Args = @('-q', '-x', '8', '-s', '8', '--allow-overwrite=true', '--file-allocation=none', '-d', $dl, '-o', 'aria.bin', "$plain/big.bin") }
+    }
+    $rows.AddRange(@(Invoke-Scenario "$bigLabel, 4 and 8 connections, no cap" 'curl' $tools $bigSize))
+
+    # 3. A CDN-like 20 MiB/s cap per connection: speed-up over one connection.
+    $cappedSize = 256MB
+    if (-not $Quick) {
+        $connCounts = 1, 4, 8, 16
+    }
+    else {
+        $connCounts = 1, 4
+    }
+    New-DataFile 'capped.bin' $cappedSize | Out-Null
+    $tools = [ordered]@{}
+    foreach ($n in $connCounts) {
+        $tools["Save-ResumableFile -Conn $n"] = Our "$capped/capped.bin" "-Connections $n"
+        $tools["aria2c -x $n -s $n"] = @{ File = 'aria2c'; Args = @('-q', '-x', "$n", '-s', "$n", '--min-split-size=1M', '--allow-overwrite=true', '--file-allocation=none', '-d', $dl, '-o', 'aria.bin', "$capped/capped.bin") }
+    }
+    $rows.AddRange(@(Invoke-Scenario '256 MiB, 20 MiB/s per-connection cap' 'Save-ResumableFile -Conn 1' $tools $cappedSize))
+
+    # 4. Start-up: Import-Module plus a 1 KiB download in a fresh pwsh, against IWR in a fresh pwsh.
+    $tools = [ordered]@{
+        'Invoke-WebRequest 1 KiB'  = Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Invoke-WebRequest -Uri '$plain/one-k.bin' -OutFile '$dl/iwr.bin'"
+        'Save-ResumableFile 1 KiB' = Our "$plain/one-k.bin"
+        'pwsh -c exit'             = Invoke-Pwsh 'exit 0'
+    }
+    $rows.AddRange(@(Invoke-Scenario 'Fresh pwsh: import + 1 KiB download' 'Invoke-WebRequest 1 KiB' $tools))
+
+    # 5. Progress shown versus hidden.
+    $tools = [ordered]@{
+        'progress hidden' = Our "$plain/big.bin" '-Connections 4'
+        'progress shown'  = Invoke-Pwsh "`$ProgressPreference='Continue'; Import-Module '$ModulePath'; Save-ResumableFile -Uri '$plain/big.bin' -OutFile '$dl/ours.bin' -Force -Connections 4"
+    }
+    $rows.AddRange(@(Invoke-Scenario "$bigLabel, progress shown vs hidden" 'progress hidden' $tools $bigSize))
+}
+finally {
+    Stop-NginxPeer $nginx
+    Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
+}
+
+$rows | Format-Table Scenario, Tool, MedianSeconds, RatioToRef, MiBPerSecond, PeakMiB -AutoSize | Out-String -Width 200 | Write-Host
+
+New-Item -ItemType Directory -Path $OutDir -Force | Out-Null
+$cpu = (Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', ''
+$meta = [ordered]@{
+    date       = (Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm UTC')
+    machine    = "$([Environment]::ProcessorCount) cores, $cpu, $([math]::Round((Get-Content /proc/meminfo -TotalCount 1).Split(' ', [StringSplitOptions]::RemoveEmptyEntries)[1] / 1MB)) GiB"
+    pwsh       = $PSVersionTable.PSVersion.ToString()
+    curl       = ((& curl --version) | Select-Object -First 1)
+    aria2c     = ((& aria2c --version) | Select-Object -First 1)
+    nginx      = ((& nginx -v 2>&1) | Out-String).Trim()
+    runs       = $Runs
+    quick      = [bool]$Quick
+}
+[ordered]@{ meta = $meta; results = $rows } | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $OutDir 'benchmarks.json')
+
+$md = [System.Text.StringBuilder]::new()
+[void]$md.AppendLine('# Benchmarks')
+[void]$md.AppendLine()
+[void]$md.AppendLine('Produced by `dotnet pwsh ./build.ps1 -Task Bench' + $(if ($Quick) { ' -Quick' }) + '` (bench/Invoke-Benchmark.ps1). Loopback, nginx serving random data;')
+[void]$md.AppendLine('times are whole processes including pwsh start-up; median of the runs; ratio to the scenario''s reference tool;')
+[void]$md.AppendLine('peak memory is the resident set of the whole process tree.')
+[void]$md.AppendLine()
+foreach ($k in $meta.Keys) { [void]$md.AppendLine("- $k`: $($meta[$k])") }
+[void]$md.AppendLine()
+[void]$md.AppendLine('| scenario | tool | median s | ratio | MiB/s | peak MiB |')
+[void]$md.AppendLine('|---|---|---:|---:|---:|---:|')
+foreach ($r in $rows) {
+    [void]$md.AppendLine("| $($r.Scenario) | $($r.Tool) | $($r.MedianSeconds) | $($r.RatioToRef) (vs $($r.Reference)) | $($r.MiBPerSecond) | $($r.PeakMiB) |")
+}
+Set-Content -Path (Join-Path $OutDir 'benchmarks.md') -Value $md.ToString()
+Write-Host "Wrote $(Join-Path $OutDir 'benchmarks.md')"
