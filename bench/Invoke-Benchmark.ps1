@@ -140,6 +140,87 @@ try {
         'progress shown'  = Invoke-Pwsh "`$ProgressPreference='Continue'; Import-Module '$ModulePath'; Save-ResumableFile -Uri '$plain/big.bin' -OutFile '$dl/ours.bin' -Force -Connections 4"
     }
     $rows.AddRange(@(Invoke-Scenario "$bigLabel, progress shown vs hidden" 'progress hidden' $tools $bigSize))
+
+    # 6. Many small files through the pipeline (nginx: plain loopback).
+    $listDir = Join-Path $work 'lists'
+    New-Item -ItemType Directory -Path $listDir -Force | Out-Null
+    $fileCount = 200
+    $chunk = [byte[]]::new(256KB)
+    for ($i = 1; $i -le $fileCount; $i++) {
+        [System.Random]::Shared.NextBytes($chunk)
+        [System.IO.File]::WriteAllBytes((Join-Path $www ('f{0:000}.bin' -f $i)), $chunk)
+    }
+    function Write-Lists([string] $Base, [string] $Suffix) {
+        $names = 1..$fileCount | ForEach-Object { 'f{0:000}.bin' -f $_ }
+        $names | ForEach-Object { [pscustomobject]@{ Uri = "$Base/$_$Suffix"; OutFile = "$dl/$_" } } |
+            Export-Csv -Path "$listDir/list.csv" -NoTypeInformation
+        ($names | ForEach-Object { "url = `"$Base/$_$Suffix`"`noutput = `"$dl/$_`"" }) -join "`n" | Set-Content "$listDir/curl.cfg"
+        ($names | ForEach-Object { "$Base/$_$Suffix`n  out=$_" }) -join "`n" | Set-Content "$listDir/aria2.txt"
+    }
+    $manyTools = {
+        [ordered]@{
+            'curl -Z --parallel-max 8' = @{ File = 'curl'; Args = @('-sS', '-f', '-Z', '--parallel-max', '8', '-K', "$listDir/curl.cfg") }
+            'aria2c -j 8'              = @{ File = 'aria2c'; Args = @('-q', '-j', '8', '--allow-overwrite=true', '--file-allocation=none', '-d', $dl, '-i', "$listDir/aria2.txt") }
+            'Import-Csv | Save-ResumableFile -ThrottleLimit 8' = Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'; Import-Csv '$listDir/list.csv' | Save-ResumableFile -ThrottleLimit 8 -Force"
+        }
+    }
+    Write-Lists $plain ''
+    $rows.AddRange(@(Invoke-Scenario "$fileCount files of 256 KiB, 8 at a time" 'curl -Z --parallel-max 8' (& $manyTools)))
+
+    # The same with 20 ms added before each response (the project's test server adds it; nginx cannot).
+    $serverDll = Join-Path $PSScriptRoot '../tests/ResumeTransfer.TestServer/bin/Release/net10.0/ResumeTransfer.TestServer.dll'
+    if (Test-Path $serverDll) {
+        $ts = Start-Process -FilePath $dotnet -ArgumentList $serverDll, '--port', '0' -PassThru -RedirectStandardOutput "$work/ts.out" -RedirectStandardError "$work/ts.err"
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while (-not (Select-String -Path "$work/ts.out" -Pattern '^READY ' -Quiet -ErrorAction SilentlyContinue)) {
+                if ($ts.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "test server did not start: $(Get-Content "$work/ts.err" -Raw)" }
+                Start-Sleep -Milliseconds 100
+            }
+            $tsBase = ((Select-String -Path "$work/ts.out" -Pattern '^READY (\S+)').Matches[0].Groups[1].Value).TrimEnd('/')
+            Write-Lists "$tsBase/files" '?size=262144&latency=20'
+            $rows.AddRange(@(Invoke-Scenario "$fileCount files of 256 KiB, 8 at a time, 20 ms latency" 'curl -Z --parallel-max 8' (& $manyTools)))
+        }
+        finally { $ts.Kill($true) }
+    }
+
+    # 7. kill -9 at half time with 8 connections under the cap, then resume: time and bytes fetched twice.
+    $killSize = if ($Quick) { 256MB } else { 1GB }
+    if (-not $Quick) { New-DataFile 'kill.bin' $killSize | Out-Null } else { Copy-Item (Join-Path $www 'capped.bin') (Join-Path $www 'kill.bin') }
+    $resumeTools = [ordered]@{
+        'Save-ResumableFile -Conn 8' = @{
+            Run    = Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'; Save-ResumableFile -Uri '$capped/kill.bin' -OutFile '$dl/kill.bin' -Connections 8 -Resume"
+        }
+        'aria2c -x 8 -s 8'           = @{
+            Run    = @{ File = 'aria2c'; Args = @('-q', '-c', '-x', '8', '-s', '8', '--min-split-size=1M', '--file-allocation=none', '-d', $dl, '-o', 'kill.bin', "$capped/kill.bin") }
+        }
+    }
+    Write-Host '== kill -9 at 50%, then resume'
+    foreach ($name in $resumeTools.Keys) {
+        $run = $resumeTools[$name].Run
+        Clear-Downloads
+        $whole = Measure-ProcessTree -FileName $run.File -ArgumentList $run.Args -WorkingDirectory $dl
+        Clear-Downloads
+        Clear-Content $nginx.RangesLog
+        $first = Measure-ProcessTree -FileName $run.File -ArgumentList $run.Args -WorkingDirectory $dl -KillAfterSec ($whole.Seconds / 2)
+        $second = Measure-ProcessTree -FileName $run.File -ArgumentList $run.Args -WorkingDirectory $dl
+        if ($second.ExitCode -ne 0) { throw "$name resume failed: $($second.StdErr)" }
+        $sent = 0L
+        foreach ($line in Get-Content $nginx.RangesLog) { if ($line -like '/kill.bin *') { $sent += [long]($line -split ' ')[-1] } }
+        $refetched = [math]::Max(0, $sent - $killSize)
+        Write-Host ("   {0,-28} whole {1:0.00} s, killed+resumed {2:0.00} s, re-fetched {3:0.0} %" -f $name, $whole.Seconds, ($first.Seconds + $second.Seconds), (100 * $refetched / $killSize))
+        $rows.Add([pscustomobject]@{
+            Scenario      = "kill -9 at 50% of $([math]::Round($killSize / 1MB)) MiB, 8 connections, 20 MiB/s cap, then resume"
+            Tool          = $name
+            Runs          = 1
+            MedianSeconds = [math]::Round($first.Seconds + $second.Seconds, 3)
+            RatioToRef    = [math]::Round(($first.Seconds + $second.Seconds) / $whole.Seconds, 3)
+            Reference     = 'its own uninterrupted run'
+            MiBPerSecond  = $null
+            PeakMiB       = [math]::Round([math]::Max($first.PeakBytes, $second.PeakBytes) / 1MB, 1)
+            RefetchedPercent = [math]::Round(100 * $refetched / $killSize, 2)
+        })
+    }
 }
 finally {
     Stop-NginxPeer $nginx
@@ -174,7 +255,8 @@ foreach ($k in $meta.Keys) { [void]$md.AppendLine("- $k`: $($meta[$k])") }
 [void]$md.AppendLine('| scenario | tool | median s | ratio | MiB/s | peak MiB |')
 [void]$md.AppendLine('|---|---|---:|---:|---:|---:|')
 foreach ($r in $rows) {
-    [void]$md.AppendLine("| $($r.Scenario) | $($r.Tool) | $($r.MedianSeconds) | $($r.RatioToRef) (vs $($r.Reference)) | $($r.MiBPerSecond) | $($r.PeakMiB) |")
+    $note = if ($r.PSObject.Properties['RefetchedPercent']) { "; re-fetched $($r.RefetchedPercent) %" } else { '' }
+    [void]$md.AppendLine("| $($r.Scenario) | $($r.Tool) | $($r.MedianSeconds) | $($r.RatioToRef) (vs $($r.Reference)$note) | $($r.MiBPerSecond) | $($r.PeakMiB) |")
 }
 Set-Content -Path (Join-Path $OutDir 'benchmarks.md') -Value $md.ToString()
 Write-Host "Wrote $(Join-Path $OutDir 'benchmarks.md')"
