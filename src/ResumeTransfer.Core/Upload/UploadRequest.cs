@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+
+namespace ResumeTransfer.Core.Upload;
+
+/// <summary>Which upload protocol to speak.</summary>
+public enum UploadProtocolKind
+{
+    /// <summary>s3:// addresses are S3; for http(s) the server is asked (tus OPTIONS), and an error says so when it cannot tell.</summary>
+    Auto,
+    /// <summary>tus 1.0.0: the Uri is the creation endpoint.</summary>
+    Tus,
+    /// <summary>S3 multipart upload: the Uri is s3://bucket/key (or s3://bucket/prefix/ to append the file name).</summary>
+    S3,
+    /// <summary>The project's documented chunk API (docs/chunk-api.md): the Uri is the receiver's upload URL.</summary>
+    ChunkApi,
+}
+
+/// <summary>What to do when an unfinished upload of the same source exists (its state file).</summary>
+public enum ExistingUploadPolicy
+{
+    /// <summary>Fail with <see cref="TransferErrorKind.TargetExists"/>, touching nothing (neither the state nor the server upload).</summary>
+    Fail,
+    /// <summary>Continue the recorded upload, asking the server what it already holds; start one when there is none.</summary>
+    Resume,
+    /// <summary>Abandon the recorded upload (tus DELETE, S3 Abort) and start a new one.</summary>
+    Overwrite,
+}
+
+/// <summary>One upload, as the caller asked for it. Immutable once handed to the engine.</summary>
+public sealed class UploadRequest
+{
+    /// <summary>Default parallel connections for protocols that allow them (S3, chunk API); tus is always sequential.</summary>
+    public const int DefaultConnections = 4;
+
+    /// <summary>The local file to upload (full path).</summary>
+    public required string Path { get; init; }
+
+    /// <summary>
+    /// Where to: <c>s3://bucket/key</c>, <c>s3://bucket/prefix/</c> (the file name is appended), a tus creation endpoint
+    /// or a chunk-API URL.
+    /// </summary>
+    public required Uri Uri { get; init; }
+
+    public UploadProtocolKind Protocol { get; init; } = UploadProtocolKind.Auto;
+
+    /// <summary>Bytes per chunk (S3 part, tus PATCH, chunk-API POST); null = the protocol's default. Grown automatically when the file would need more chunks than the protocol allows.</summary>
+    public long? ChunkSize { get; init; }
+
+    public ExistingUploadPolicy ExistingUpload { get; init; } = ExistingUploadPolicy.Fail;
+
+    /// <summary>Parallel chunk uploads, where the protocol allows (capped by <see cref="IUploadProtocol.MaximumConnections"/>).</summary>
+    public int Connections { get; init; } = DefaultConnections;
+
+    /// <summary>Extra request headers for http(s) protocols (tus, chunk API). Never written to the state file.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// S3: access key (user name) and secret (password); when null the AWS SDK's default chain (environment, profile) is used.
+    /// http(s) protocols: sent as Basic authentication. Never written to the state file.
+    /// </summary>
+    public NetworkCredential? Credential { get; init; }
+
+    /// <summary>Allow <see cref="Credential"/> or an Authorization header over plain http (tus, chunk API).</summary>
+    public bool AllowUnencryptedAuthentication { get; init; }
+
+    /// <summary>S3-compatible service address (e.g. http://127.0.0.1:9000); null = AWS.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>S3 region; null = the SDK's default (us-east-1 for a custom <see cref="Endpoint"/>).</summary>
+    public string? Region { get; init; }
+
+    /// <summary>User metadata: tus Upload-Metadata entries, S3 x-amz-meta-*, chunk-API fields.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Content type of the stored object, where the protocol records one.</summary>
+    public string? ContentType { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    /// <summary>Retries per failing call (per chunk) before giving up.</summary>
+    public int MaxRetries { get; init; } = 5;
+
+    /// <summary>Base delay of the exponential back-off.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A request that moves no byte (and gets no answer) for this long is a stall, retried.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The most a server's Retry-After may make us wait.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(5);
+}
