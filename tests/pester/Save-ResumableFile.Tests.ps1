@@ -1,0 +1,226 @@
+# Save-ResumableFile as a user runs it, in a real pwsh, against the test server started as a process.
+# Run through build.ps1 -Task Test (it builds and stages out/ResumeTransfer first).
+
+BeforeDiscovery {
+    $ModulePath = [System.IO.Path]::GetFullPath("$PSScriptRoot/../../out/ResumeTransfer")
+    Import-Module $ModulePath -Force
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+    $ParameterCases = @((Get-Command Save-ResumableFile).Parameters.Keys | Where-Object { $_ -notin $common } | ForEach-Object { @{ Name = $_ } })
+}
+
+BeforeAll {
+    . $PSScriptRoot/TestServer.ps1
+    . $PSScriptRoot/DetachedPwsh.ps1
+    . $PSScriptRoot/StateFile.ps1
+    $ModulePath = [System.IO.Path]::GetFullPath("$PSScriptRoot/../../out/ResumeTransfer")
+    Import-Module $ModulePath -Force
+    $ProgressPreference = 'SilentlyContinue'
+    $Server = Start-TestServer
+    $Base = $Server.BaseUri
+
+    function New-Tag([string] $Name) { "pester-$Name-$([guid]::NewGuid().ToString('n').Substring(0, 8))" }
+    function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
+}
+
+AfterAll {
+    Stop-TestServer $Server
+}
+
+Describe 'Save-ResumableFile' {
+    Context 'a plain download' {
+        It 'downloads <Size> bytes over <Connections> connection(s) with the SHA-256 the server computes' -ForEach @(
+            @{ Size = 1; Connections = 1; MinRangedRequests = 0 }
+            @{ Size = 1MB + 17; Connections = 1; MinRangedRequests = 0 }
+            @{ Size = 12MB + 4321; Connections = 4; MinRangedRequests = 2 }
+        ) {
+            $tag = New-Tag plain
+            $target = Join-Path $TestDrive "plain-$Size.bin"
+            $result = Save-ResumableFile -Uri "$Base/files/plain.bin?size=$Size&tag=$tag" -OutFile $target -Connections $Connections -PassThru
+
+            Get-Sha256 $target | Should -Be (Get-TestServerSha256 $Server -Size $Size)
+            $result.Length | Should -Be $Size
+            $result.Path | Should -Be $target
+            "$target.rtpart" | Should -Not -Exist
+            "$target.rtstate" | Should -Not -Exist
+            $log = Get-TestServerLog $Server $tag
+            @($log | Where-Object { $_.statusCode -ge 400 }) | Should -HaveCount 0
+            @($log | Where-Object { $_.method -eq 'GET' -and $_.statusCode -eq 206 }).Count | Should -BeGreaterOrEqual $MinRangedRequests
+        }
+
+        It 'writes nothing with -WhatIf' {
+            $tag = New-Tag whatif
+            $target = Join-Path $TestDrive 'whatif.bin'
+            Save-ResumableFile -Uri "$Base/files/whatif.bin?size=1000&tag=$tag" -OutFile $target -WhatIf
+            $target | Should -Not -Exist
+            "$target.rtpart" | Should -Not -Exist
+            @(Get-TestServerLog $Server $tag | Where-Object method -EQ 'GET') | Should -HaveCount 0
+        }
+    }
+
+    Context 'a directory as -OutFile' {
+        It 'names the file from Content-Disposition <Disposition> and stays inside the directory' -ForEach @(
+            @{ Disposition = 'attachment; filename="../../escape.bin"' }
+            @{ Disposition = "attachment; filename*=UTF-8''..%2F..%2Fescape.bin" }
+            @{ Disposition = 'attachment; filename="..\..\escape.bin"' }
+            @{ Disposition = 'attachment; filename="/tmp/rt-pester-escape.bin"' }
+            @{ Disposition = 'attachment; filename=".."' }
+            @{ Disposition = "attachment; filename=`"innocent.bin`"; filename*=UTF-8''..%2F..%2F..%2Fescape.bin" }
+        ) {
+            $sandbox = Join-Path $TestDrive "sandbox-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+            $dir = Join-Path $sandbox 'inside'
+            New-Item -ItemType Directory -Path $dir | Out-Null
+            $tag = New-Tag disposition
+            $uri = "$Base/files/report.bin?size=4096&tag=$tag&disposition=$([uri]::EscapeDataString($Disposition))"
+            $result = $null; $failure = $null
+            try { $result = Save-ResumableFile -Uri $uri -OutFile "$dir/" -PassThru -ErrorAction Stop }
+            catch { $failure = $_ }
+
+            # Either a safe name inside the directory or a clear InvalidFileName error; never a file elsewhere.
+            if ($failure) {
+                $failure.FullyQualifiedErrorId | Should -BeLike 'InvalidFileName*'
+            }
+            else {
+                [System.IO.Path]::GetDirectoryName($result.Path) | Should -Be ([System.IO.Path]::GetFullPath($dir))
+                Get-Sha256 $result.Path | Should -Be (Get-TestServerSha256 $Server -Size 4096)
+            }
+            Get-ChildItem -LiteralPath $sandbox -Recurse -File |
+                Where-Object { -not $_.FullName.StartsWith($dir + [System.IO.Path]::DirectorySeparatorChar) } |
+                Should -BeNullOrEmpty
+            (Get-ChildItem -LiteralPath $sandbox).Name -join ', ' | Should -Be 'inside'
+            '/tmp/rt-pester-escape.bin' | Should -Not -Exist
+            (Join-Path $TestDrive 'escape.bin') | Should -Not -Exist
+        }
+    }
+
+    Context 'an existing target' {
+        BeforeEach {
+            $tag = New-Tag exists
+            $uri = "$Base/files/exists.bin?size=65536&tag=$tag"
+            $target = Join-Path $TestDrive "exists-$tag.bin"
+            Set-Content -LiteralPath $target -Value 'the user''s own file' -NoNewline
+        }
+
+        It 'is an error TargetExists without -Resume or -Force, and is left untouched' {
+            { Save-ResumableFile -Uri $uri -OutFile $target -ErrorAction Stop } | Should -Throw -ErrorId 'TargetExists*'
+            Get-Content -LiteralPath $target -Raw | Should -Be 'the user''s own file'
+            "$target.rtpart" | Should -Not -Exist
+        }
+
+        It 'is replaced with -Force' {
+            Save-ResumableFile -Uri $uri -OutFile $target -Force
+            Get-Sha256 $target | Should -Be (Get-TestServerSha256 $Server -Size 65536)
+        }
+    }
+
+    Context 'kill -9 of the downloading pwsh' {
+        It 'resumes with -Resume from the bytes the killed pwsh left, to the right SHA-256' {
+            $size = 64MB
+            $tag = New-Tag kill
+            # 2 connections at 4 MiB/s each: about 8 s for the whole file; it is killed after the first MiB or so.
+            $uri = "$Base/files/kill.bin?size=$size&rate=$(4MB)&tag=$tag"
+            $target = Join-Path $TestDrive 'kill.bin'
+            $command = "`$ProgressPreference = 'SilentlyContinue'; Import-Module '$ModulePath'; " +
+                "Save-ResumableFile -Uri '$uri' -OutFile '$target' -Connections 2"
+            $child = Start-DetachedPwsh -Command $command -OutputPath (Join-Path $TestDrive 'kill-child.log')
+            try {
+                $progress = Wait-DownloadProgress -StatePath "$target.rtstate" -Process $child.Process -MinimumBytes 1MB
+                $child.Process.HasExited | Should -BeFalse -Because "the child must still be downloading when killed: $(Get-DetachedPwshOutput $child)"
+                $progress.FirstSegmentBytes | Should -BeGreaterOrEqual 1MB -Because 'the state file must record progress within 60 s'
+            }
+            finally {
+                Stop-DetachedPwsh $child
+            }
+            $target | Should -Not -Exist
+            "$target.rtpart" | Should -Exist
+            "$target.rtstate" | Should -Exist
+            $onDisk = (Get-DownloadProgress "$target.rtstate").BytesOnDisk
+            # Entries are logged when a request arrives, and the killed pwsh sends nothing more.
+            $firstRun = @(Get-TestServerLog $Server $tag).Count
+
+            $result = Save-ResumableFile -Uri $uri -OutFile $target -Resume -PassThru
+
+            Get-Sha256 $target | Should -Be (Get-TestServerSha256 $Server -Size $size)
+            "$target.rtpart" | Should -Not -Exist
+            "$target.rtstate" | Should -Not -Exist
+            $result.BytesResumed | Should -BeGreaterOrEqual $onDisk
+            $result.BytesResumed + $result.BytesDownloaded | Should -Be $size
+            $secondRun = @(Get-TestServerLog $Server $tag | Select-Object -Skip $firstRun)
+            $data = @($secondRun | Where-Object { $_.method -eq 'GET' -and $_.range -ne 'bytes=0-0' })
+            $data | Should -Not -BeNullOrEmpty
+            # No request of the resume starts at byte 0 (a GET without Range counts as one from 0).
+            $starts = $data | ForEach-Object { $start = Get-RangeStart $_.range; if ($null -eq $start) { 0 } else { $start } }
+            ($starts | Measure-Object -Minimum).Minimum | Should -BeGreaterThan 0
+            # What the server sent for the resume is what was missing (a probe may add a little).
+            ($secondRun | Measure-Object -Property bodyBytesSent -Sum).Sum | Should -BeLessOrEqual ($size - $onDisk + 1MB)
+        }
+    }
+
+    Context 'pipeline input' {
+        It 'downloads the 3 rows of a CSV with columns <UriColumn>,<PathColumn> and -ThrottleLimit 2' -ForEach @(
+            @{ UriColumn = 'Uri'; PathColumn = 'OutFile' }
+            @{ UriColumn = 'Url'; PathColumn = 'Destination' }
+        ) {
+            $tag = New-Tag csv
+            $sizes = 100000, 2MB + 1, 777
+            $csv = Join-Path $TestDrive "downloads-$tag.csv"
+            $rows = for ($i = 0; $i -lt 3; $i++) {
+                [pscustomobject]@{
+                    $UriColumn  = "$Base/files/row$i.bin?size=$($sizes[$i])&seed=$($i + 2)&tag=$tag"
+                    $PathColumn = Join-Path $TestDrive "$tag-row$i.bin"
+                }
+            }
+            $rows | Export-Csv -LiteralPath $csv -NoTypeInformation
+
+            $results = @(Import-Csv -LiteralPath $csv | Save-ResumableFile -ThrottleLimit 2 -PassThru)
+
+            $results | Should -HaveCount 3
+            for ($i = 0; $i -lt 3; $i++) {
+                Get-Sha256 (Join-Path $TestDrive "$tag-row$i.bin") | Should -Be (Get-TestServerSha256 $Server -Size $sizes[$i] -Seed ($i + 2))
+            }
+        }
+
+        It 'reports a failed row as a non-terminating error and downloads the others' {
+            $tag = New-Tag csvfail
+            $csv = Join-Path $TestDrive "failing-$tag.csv"
+            @(
+                [pscustomobject]@{ Uri = "$Base/files/ok1.bin?size=5000&tag=$tag"; OutFile = Join-Path $TestDrive "$tag-ok1.bin" }
+                [pscustomobject]@{ Uri = "$Base/files/gone.bin?size=5000&tag=$tag&fault=status&code=404"; OutFile = Join-Path $TestDrive "$tag-gone.bin" }
+                [pscustomobject]@{ Uri = "$Base/files/ok2.bin?size=6000&tag=$tag"; OutFile = Join-Path $TestDrive "$tag-ok2.bin" }
+            ) | Export-Csv -LiteralPath $csv -NoTypeInformation
+
+            $results = @(Import-Csv -LiteralPath $csv | Save-ResumableFile -ThrottleLimit 2 -PassThru -ErrorVariable failures -ErrorAction SilentlyContinue)
+
+            $results | Should -HaveCount 2
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'NotFound*'
+            Get-Sha256 (Join-Path $TestDrive "$tag-ok1.bin") | Should -Be (Get-TestServerSha256 $Server -Size 5000)
+            Get-Sha256 (Join-Path $TestDrive "$tag-ok2.bin") | Should -Be (Get-TestServerSha256 $Server -Size 6000)
+            Join-Path $TestDrive "$tag-gone.bin" | Should -Not -Exist
+        }
+    }
+
+    Context 'help' {
+        BeforeAll {
+            $Help = Get-Help Save-ResumableFile -Full
+        }
+
+        It 'has a synopsis and at least 5 examples' {
+            $Help.Synopsis | Should -Not -BeNullOrEmpty
+            $Help.Synopsis | Should -Not -Match '^\s*Save-ResumableFile\s*\['   # the generated stand-in, not real help
+            @($Help.examples.example).Count | Should -BeGreaterOrEqual 5
+        }
+
+        It 'describes -<Name>' -ForEach $ParameterCases {
+            $parameter = $Help.parameters.parameter | Where-Object name -EQ $Name
+            $parameter | Should -Not -BeNullOrEmpty
+            ($parameter.description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+        }
+
+        It 'has about_ResumeTransfer, which explains the state files' {
+            $env:PSModulePath = [System.IO.Path]::GetDirectoryName($ModulePath) + [System.IO.Path]::PathSeparator + $env:PSModulePath
+            $about = Get-Help about_ResumeTransfer | Out-String
+            $about | Should -Match '\.rtstate'
+            $about | Should -Match '\.rtpart'
+        }
+    }
+}
