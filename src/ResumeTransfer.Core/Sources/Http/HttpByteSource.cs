@@ -1,0 +1,227 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using ResumeTransfer.Core.Download;
+
+namespace ResumeTransfer.Core.Sources.Http;
+
+/// <summary>
+/// An HTTP(S) resource as an <see cref="IByteSource"/>: probes with a one-byte ranged GET, opens validated ranges
+/// with If-Range, follows redirects itself (sending credentials and the Authorization and Cookie headers to the
+/// original origin only), and hands out bodies that throw instead of ending short.
+/// </summary>
+/// <remarks>Thread-safe: the engine opens ranges from several connections at once over the one shared client.</remarks>
+public sealed class HttpByteSource : IByteSource
+{
+    private readonly DownloadRequest request;
+    private readonly ITransferObserver observer;
+    private readonly RangeRequestSender sender;
+
+    // Where the redirects of the probe led. Range requests of this run go there directly: one round trip less per
+    // segment, and every segment comes from the server the probe measured (a redirector that spreads requests over
+    // mirrors could otherwise hand two segments to mirrors holding different versions). Kept in memory only: the
+    // next run resolves again, and an address that stops working (signed redirect targets expire) is resolved
+    // again from the original one.
+    private Uri? resolvedUri;
+
+    /// <summary>Creates the source. Nothing is sent until <see cref="ProbeAsync"/> or <see cref="OpenRangeAsync"/>.</summary>
+    /// <param name="client">The shared client from <see cref="TransferHttpClientFactory.Create"/>; not disposed by this source.</param>
+    /// <param name="request">Uri, Headers, Credential, AllowUnencryptedAuthentication, UserAgent, StallTimeout and MaximumRedirects are used.</param>
+    /// <param name="observer">Receives verbose messages about redirects and ignored headers.</param>
+    /// <exception cref="TransferException">
+    /// <see cref="TransferErrorKind.InvalidArgument"/> when the address is not http(s), or when a credential or an
+    /// Authorization header would travel over plain http without <see cref="DownloadRequest.AllowUnencryptedAuthentication"/>.
+    /// </exception>
+    public HttpByteSource(HttpClient client, DownloadRequest request, ITransferObserver observer)
+    {
+        if (client is null)
+        {
+            throw new ArgumentNullException(nameof(client));
+        }
+
+        this.request = request ?? throw new ArgumentNullException(nameof(request));
+        this.observer = observer ?? throw new ArgumentNullException(nameof(observer));
+        var uri = request.Uri;
+        if (uri is null || !uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new TransferException(TransferErrorKind.InvalidArgument, $"'{uri}' is not an http or https address. Give a full address such as https://example.com/file.iso.");
+        }
+
+        DisplayUri = HttpOrigin.ForDisplay(uri);
+        var headers = new RequestHeaderPlan(request, observer);
+        if (uri.Scheme == Uri.UriSchemeHttp && (request.Credential is not null || headers.HasAuthorizationHeader) && !request.AllowUnencryptedAuthentication)
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidArgument,
+                $"A credential or an Authorization header would be sent in plain text to {DisplayUri}. Use an https address, or, if you accept the risk, add -AllowUnencryptedAuthentication.");
+        }
+
+        sender = new RangeRequestSender(client, headers, uri, request.MaximumRedirects, request.StallTimeout, observer);
+    }
+
+    /// <inheritdoc />
+    public Uri DisplayUri { get; }
+
+    /// <summary>
+    /// GETs <c>Range: bytes=0-0</c> (HEAD answers are too often wrong): 206 means ranges work and Content-Range gives
+    /// the length; 200 means no ranges (length from Content-Length, if any; the body is not read).
+    /// </summary>
+    public async Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken)
+    {
+        var sent = await sender.SendAsync(request.Uri, 0, 0, validator: null, cancellationToken).ConfigureAwait(false);
+        using var response = sent.Response;
+        var where = HttpOrigin.ForDisplay(sent.Uri);
+        RemoteIdentity identity;
+        bool supportsRanges;
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.PartialContent:
+                identity = RangeResponseValidator.ValidatePartial(response, 0, 0, expected: null, where).Identity;
+                supportsRanges = true;
+                break;
+            case HttpStatusCode.OK:
+                WarnIfEncoded(response, where);
+                identity = ResponseIdentity.Read(response, response.Content.Headers.ContentLength);
+                supportsRanges = false;
+                break;
+            case HttpStatusCode.RequestedRangeNotSatisfiable:
+                // Not even byte 0 exists: an empty file, from a server that does ranges.
+                identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response));
+                supportsRanges = true;
+                break;
+            default:
+                throw HttpFailures.FromStatus(response, where, sent.SecretsWithheld);
+        }
+
+        Volatile.Write(ref resolvedUri, sent.Uri);
+        var fileName = response.Content.Headers.TryGetValues("Content-Disposition", out var disposition)
+            ? ContentDispositionFileName.Parse(disposition.FirstOrDefault())
+            : null;
+        observer.OnMessage(
+            TransferMessageLevel.Verbose,
+            $"{where} answered {(int)response.StatusCode}: length {(identity.Length is { } l ? l.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}, " +
+            $"ETag {identity.ETag ?? "none"}, Last-Modified {(identity.LastModified is { } lm ? lm.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + (identity.LastModifiedIsStrong ? " (strong)" : " (weak)") : "none")}, " +
+            $"ranges {(supportsRanges ? "supported" : "not supported")}.");
+        return new SourceProbe(identity, supportsRanges, fileName, where);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The returned body's reads are also cancelled by <paramref name="cancellationToken"/>.</remarks>
+    public async Task<RangeBody> OpenRangeAsync(long offset, long? endInclusive, RemoteIdentity expected, CancellationToken cancellationToken)
+    {
+        if (offset < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset));
+        }
+
+        if (endInclusive is { } end && end < offset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(endInclusive));
+        }
+
+        if (expected is null)
+        {
+            throw new ArgumentNullException(nameof(expected));
+        }
+
+        var start = Volatile.Read(ref resolvedUri) ?? request.Uri;
+        var sent = await sender.SendAsync(start, offset, endInclusive, expected, cancellationToken).ConfigureAwait(false);
+        if (!start.Equals(request.Uri) && sent.Response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            observer.OnMessage(
+                TransferMessageLevel.Verbose,
+                $"{HttpOrigin.ForDisplay(sent.Uri)} answered {(int)sent.Response.StatusCode}; resolving the address again from {DisplayUri}.");
+            sent.Response.Dispose();
+            Volatile.Write(ref resolvedUri, null);
+            sent = await sender.SendAsync(request.Uri, offset, endInclusive, expected, cancellationToken).ConfigureAwait(false);
+        }
+
+        var response = sent.Response;
+        var where = HttpOrigin.ForDisplay(sent.Uri);
+        try
+        {
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.PartialContent:
+                {
+                    var (range, identity) = RangeResponseValidator.ValidatePartial(response, offset, endInclusive, expected, where);
+                    Interlocked.CompareExchange(ref resolvedUri, sent.Uri, null);
+                    var body = await OpenBodyAsync(response, range.RangeLength, where, cancellationToken).ConfigureAwait(false);
+                    return new RangeBody(RangeAnswer.Partial, offset, range.RangeLength, identity, body);
+                }
+
+                case HttpStatusCode.OK:
+                {
+                    // The range was ignored or the validator failed: this is the whole entity, maybe a new version.
+                    // The engine decides what to keep; this only reports what the response says.
+                    WarnIfEncoded(response, where);
+                    var length = response.Content.Headers.ContentLength;
+                    var identity = ResponseIdentity.Read(response, length);
+                    Interlocked.CompareExchange(ref resolvedUri, sent.Uri, null);
+                    var body = await OpenBodyAsync(response, length, where, cancellationToken).ConfigureAwait(false);
+                    return new RangeBody(RangeAnswer.Whole, 0, length, identity, body);
+                }
+
+                case HttpStatusCode.RequestedRangeNotSatisfiable:
+                {
+                    var identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response));
+                    response.Dispose();
+                    return new RangeBody(RangeAnswer.NotSatisfiable, offset, 0, identity, Stream.Null);
+                }
+
+                default:
+                    throw HttpFailures.FromStatus(response, where, sent.SecretsWithheld);
+            }
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Nothing to release: the client belongs to the caller.</summary>
+    public void Dispose()
+    {
+    }
+
+    private static long? ReadUnsatisfiedTotal(HttpResponseMessage response) =>
+        response.Content.Headers.TryGetValues("Content-Range", out var values) &&
+        ContentRangeHeader.TryParse(values.FirstOrDefault(), out var range) && range.IsUnsatisfied
+            ? range.CompleteLength
+            : null;
+
+    private async Task<Stream> OpenBodyAsync(HttpResponseMessage response, long? expectedLength, Uri where, CancellationToken cancellationToken)
+    {
+        Stream inner;
+        try
+        {
+#if NET
+            inner = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+#else
+            inner = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+#endif
+        }
+        catch (Exception ex) when (HttpFailures.IsTransport(ex))
+        {
+            throw HttpFailures.FromTransport(ex, where);
+        }
+
+        return new ValidatedBodyStream(response, inner, expectedLength, request.StallTimeout, cancellationToken, where);
+    }
+
+    private void WarnIfEncoded(HttpResponseMessage response, Uri where)
+    {
+        var encoding = response.Content.Headers.ContentEncoding.FirstOrDefault(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase));
+        if (encoding is not null)
+        {
+            observer.OnMessage(
+                TransferMessageLevel.Warning,
+                $"{where} sends the file with Content-Encoding '{encoding}' although only 'identity' was accepted; it is saved exactly as sent (encoded).");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ResumeTransfer.Core.Sources.Http;
+
+/// <summary>A response and where it came from after redirects.</summary>
+/// <param name="Response">The final response, headers read, body not yet.</param>
+/// <param name="Uri">The address that gave it.</param>
+/// <param name="SecretsWithheld">True when redirects led to another origin and the credentials were not sent there.</param>
+internal sealed record SentRequest(HttpResponseMessage Response, Uri Uri, bool SecretsWithheld);
+
+/// <summary>
+/// Sends one ranged GET: builds a new message per hop (Range, If-Range, Accept-Encoding: identity, the user's
+/// headers), follows redirects itself up to the limit, and sends the secrets only to the origin the user named.
+/// The handler's own redirect following is off because it would carry custom Authorization and Cookie headers
+/// to any host a redirect names.
+/// </summary>
+internal sealed class RangeRequestSender
+{
+    private static readonly StringWithQualityHeaderValue Identity = new("identity");
+
+    private readonly HttpClient client;
+    private readonly RequestHeaderPlan headers;
+    private readonly Uri requestedUri;
+    private readonly int maximumRedirects;
+    private readonly TimeSpan responseTimeout;
+    private readonly ITransferObserver observer;
+
+    public RangeRequestSender(HttpClient client, RequestHeaderPlan headers, Uri requestedUri, int maximumRedirects, TimeSpan responseTimeout, ITransferObserver observer)
+    {
+        this.client = client;
+        this.headers = headers;
+        this.requestedUri = requestedUri;
+        this.maximumRedirects = maximumRedirects;
+        this.responseTimeout = responseTimeout;
+        this.observer = observer;
+    }
+
+    /// <summary>
+    /// GETs <c>bytes=offset-[end]</c> from <paramref name="start"/>, with If-Range from <paramref name="validator"/>
+    /// (its strong ETag, else its Last-Modified when strong; a weak ETag never: the server must then ignore the range).
+    /// </summary>
+    public async Task<SentRequest> SendAsync(Uri start, long offset, long? endInclusive, RemoteIdentity? validator, CancellationToken cancellationToken)
+    {
+        var current = start;
+        for (var redirects = 0; ; redirects++)
+        {
+            var sameOrigin = HttpOrigin.IsSame(current, requestedUri);
+            HttpResponseMessage response;
+            using (var message = Build(current, sameOrigin, offset, endInclusive, validator))
+            {
+                response = await SendOnceAsync(message, current, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!HttpFailures.IsRedirect(response.StatusCode) || response.Headers.Location is not { } location)
+            {
+                return new SentRequest(response, current, !sameOrigin && headers.HasOriginBoundHeaders);
+            }
+
+            var code = (int)response.StatusCode;
+            response.Dispose(); // the redirect's body is of no interest
+            var next = location.IsAbsoluteUri ? location : new Uri(current, location);
+            if (redirects >= maximumRedirects)
+            {
+                throw new TransferException(
+                    TransferErrorKind.TooManyRedirects,
+                    $"{HttpOrigin.ForDisplay(requestedUri)} redirected more than {maximumRedirects} times (last to {HttpOrigin.ForDisplay(next)}). Check the address, or allow more redirects.")
+                { StatusCode = code };
+            }
+
+            if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new TransferException(
+                    TransferErrorKind.ProtocolViolation,
+                    $"{HttpOrigin.ForDisplay(current)} redirected to a {next.Scheme}: address, which cannot be downloaded over HTTP. Download from that address with a suitable tool.")
+                { StatusCode = code };
+            }
+
+            // Only GET is ever sent, so 303's "continue with GET" needs no change of method.
+            observer.OnMessage(TransferMessageLevel.Verbose, $"{HttpOrigin.ForDisplay(current)} redirected ({code}) to {HttpOrigin.ForDisplay(next)}.");
+            if (headers.HasOriginBoundHeaders && sameOrigin && !HttpOrigin.IsSame(next, requestedUri))
+            {
+                var downgrade = current.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp ? " (from https to unencrypted http)" : string.Empty;
+                observer.OnMessage(
+                    TransferMessageLevel.Verbose,
+                    $"The redirect leaves the origin {requestedUri.GetLeftPart(UriPartial.Authority)}{downgrade}: the credential and the Authorization and Cookie headers are not sent to {next.GetLeftPart(UriPartial.Authority)}.");
+            }
+
+            current = next;
+        }
+    }
+
+    private HttpRequestMessage Build(Uri uri, bool sameOrigin, long offset, long? endInclusive, RemoteIdentity? validator)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, uri);
+        headers.Apply(message, sameOrigin);
+        message.Headers.Range = new RangeHeaderValue(offset, endInclusive);
+
+        // Offsets of an encoded body are offsets into the compressed stream: ranges need the identity encoding.
+        message.Headers.AcceptEncoding.Add(Identity);
+        if (validator is { HasStrongETag: true, ETag: { } etag })
+        {
+            message.Headers.TryAddWithoutValidation("If-Range", etag); // as the server sent it
+        }
+        else if (validator is { LastModifiedIsStrong: true, LastModified: { } lastModified })
+        {
+            message.Headers.IfRange = new RangeConditionHeaderValue(lastModified);
+        }
+
+        return message;
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage message, Uri uri, CancellationToken cancellationToken)
+    {
+        // Waiting for headers is a read too: a server that accepts the connection and never answers is a stall.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ValidatedBodyStream.TimerMilliseconds(responseTimeout));
+        try
+        {
+            return await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        {
+            throw new TransientTransferException(
+                TransferErrorKind.TransferTimedOut,
+                $"{HttpOrigin.ForDisplay(uri)} sent no response within {responseTimeout.TotalSeconds:0.###} s.",
+                ex);
+        }
+        catch (Exception ex) when (HttpFailures.IsTransport(ex))
+        {
+            throw HttpFailures.FromTransport(ex, HttpOrigin.ForDisplay(uri));
+        }
+    }
+}
