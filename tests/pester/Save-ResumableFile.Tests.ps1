@@ -114,9 +114,9 @@ Describe 'Save-ResumableFile' {
 
     Context 'kill -9 of the downloading pwsh' {
         It 'resumes with -Resume from the bytes the killed pwsh left, to the right SHA-256' {
-            $size = 64MB
+            $size = 32MB
             $tag = New-Tag kill
-            # 2 connections at 4 MiB/s each: about 8 s for the whole file; it is killed after the first MiB or so.
+            # 2 connections at 4 MiB/s each: about 4 s for the whole file; it is killed after the first MiB or so.
             $uri = "$Base/files/kill.bin?size=$size&rate=$(4MB)&tag=$tag"
             $target = Join-Path $TestDrive 'kill.bin'
             $command = "`$ProgressPreference = 'SilentlyContinue'; Import-Module '$ModulePath'; " +
