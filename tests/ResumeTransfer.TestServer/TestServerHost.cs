@@ -1,0 +1,162 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace ResumeTransfer.TestServer;
+
+/// <summary>
+/// The fault-injecting HTTP test server on a real Kestrel socket: <c>http://127.0.0.1:&lt;port&gt;</c> (<see cref="BaseUri"/>)
+/// and <c>http://127.0.0.2:&lt;port&gt;</c> (<see cref="OtherOriginUri"/>, a second origin for cross-origin redirects).
+/// </summary>
+/// <remarks>
+/// <para><b>Content.</b> <c>GET|HEAD /files/{name}?size=N[&amp;seed=S][&amp;version=V]</c> serves N deterministic bytes
+/// (<see cref="DeterministicContent"/>; default seed 1, version 1) with <c>ETag: "s{S}-v{V}-n{N}"</c>, a fixed
+/// Last-Modified per version (2020-01-01 + V days), <c>Accept-Ranges: bytes</c>; a single <c>Range: bytes=A-B | A- | -S</c>
+/// gives 206 with <c>Content-Range: bytes A-B/N</c>, or 416 with <c>Content-Range: bytes */N</c> when A &gt;= N; several
+/// ranges or bad syntax are ignored (200). <c>If-Range</c> (strong ETag, or a date equal to Last-Modified) that does not
+/// match gives 200 with the whole body; <c>If-Match</c> that does not match gives 412.
+/// <c>/auth/files/{name}?...&amp;user=U&amp;pass=P</c> is the same but requires <c>Authorization: Basic U:P</c>
+/// (defaults user/pass), else 401 with <c>WWW-Authenticate: Basic</c>.</para>
+/// <para><b>Query parameters</b> (all optional, combinable):
+/// <c>tag=T</c> label in the request log (use a unique tag per test);
+/// <c>fault=NAME[,NAME2]&amp;times=K</c> apply the fault(s) only to the first K file requests with this tag (every one when
+/// times is omitted). Faults: <c>drop&amp;at=N</c> abort the connection after N body bytes; <c>short&amp;at=N</c> same as drop;
+/// <c>stall&amp;at=N</c> send N body bytes then hang until the client disconnects (at most 120 s, then abort);
+/// <c>wrongrange</c> 206 whose Content-Range starts 1 byte after the asked start (body matches the wrong header);
+/// <c>ignorerange</c> 200 with the whole body, no Accept-Ranges; <c>status&amp;code=503&amp;retryafter=SEC</c> that status
+/// (default 503), Retry-After as given, empty body; <c>gzip</c> <c>Content-Encoding: gzip</c> and a gzip body, also on 206
+/// (bodies up to 64 MiB); <c>chunked</c> no Content-Length (chunked transfer coding) — <c>fault=chunked,drop&amp;at=N</c> with
+/// N &gt;= body length loses just the final chunk. <c>at</c> counts bytes as sent (compressed bytes with gzip).
+/// <c>changeafter=K</c> file requests after the K-th with this tag serve version+1 (new bytes and ETag).
+/// <c>noetag=1</c>, <c>weaketag=1</c> (<c>W/"..."</c>, never matches If-Range/If-Match), <c>nolastmodified=1</c>,
+/// <c>noranges=1</c> (never honours Range, no Accept-Ranges).
+/// <c>rate=BYTESPERSEC</c> throttles the body; <c>latency=MS</c> delays before the headers;
+/// <c>disposition=&lt;url-encoded Content-Disposition value&gt;</c>.</para>
+/// <para>The per-tag count behind <c>times</c> and <c>changeafter</c> includes every /files request with the tag, HEAD and
+/// probes too, but not /redirect hops or 401 challenges; <see cref="LoggedRequest.TagSequence"/> shows each request's number.
+/// Requests without a tag share one count.</para>
+/// <para><b>Other endpoints.</b> <c>/redirect?to=&lt;url-encoded absolute or relative URL&gt;&amp;code=302[&amp;tag=T]</c>
+/// (301/302/303/307/308; chain by nesting <c>to</c>). <c>/_log[?tag=T]</c> JSON array of <see cref="LoggedRequest"/>
+/// (camelCase). <c>/_sha256?size=N&amp;seed=S&amp;version=V</c> hex SHA-256 as text/plain. Control endpoints are not logged.</para>
+/// </remarks>
+public sealed class TestServerHost : IAsyncDisposable
+{
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+    private readonly WebApplication _app;
+    private int _disposed;
+
+    private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri)
+    {
+        _app = app;
+        Log = log;
+        BaseUri = baseUri;
+        OtherOriginUri = otherOriginUri;
+    }
+
+    /// <summary><c>http://127.0.0.1:port/</c></summary>
+    public Uri BaseUri { get; }
+
+    /// <summary><c>http://127.0.0.2:port/</c>: a different origin on the same server.</summary>
+    public Uri OtherOriginUri { get; }
+
+    public RequestLog Log { get; }
+
+    /// <summary>Starts a server on ephemeral ports (or the given ones) and returns once both listeners accept connections.</summary>
+    public static Task<TestServerHost> StartAsync(int basePort = 0, int otherPort = 0, CancellationToken cancellationToken = default) =>
+        StartAsync(basePort, otherPort, consoleErrors: false, cancellationToken);
+
+    internal static async Task<TestServerHost> StartAsync(int basePort, int otherPort, bool consoleErrors, CancellationToken cancellationToken)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Stall, rate and drop tests send slowly or not at all on purpose: Kestrel must not cut them off itself.
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Limits.MinRequestBodyDataRate = null;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(IPAddress.Loopback, basePort);
+            kestrel.Listen(IPAddress.Parse("127.0.0.2"), otherPort);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        // In a test process the host must not take over SIGTERM/SIGINT; the standalone Program handles signals itself.
+        builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        if (consoleErrors)
+        {
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+
+        WebApplication app = builder.Build();
+        var log = new RequestLog();
+        var dispatcher = new RequestDispatcher(log, app.Lifetime.ApplicationStopping);
+        app.Run(dispatcher.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        Uri? baseUri = null;
+        Uri? otherUri = null;
+        ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (string address in addresses)
+        {
+            var uri = new Uri(address.EndsWith('/') ? address : address + "/");
+            if (uri.Host == "127.0.0.2")
+            {
+                otherUri = uri;
+            }
+            else
+            {
+                baseUri = uri;
+            }
+        }
+
+        if (baseUri is null || otherUri is null)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException("Kestrel did not report both listener addresses: " + string.Join(", ", addresses));
+        }
+
+        return new TestServerHost(app, log, baseUri, otherUri);
+    }
+
+    /// <summary>An absolute URL on <see cref="BaseUri"/> for a path-and-query such as <c>"files/a.bin?size=10&amp;tag=t"</c>.</summary>
+    public Uri Url(string pathAndQuery) => new(BaseUri, pathAndQuery.TrimStart('/'));
+
+    /// <summary>An absolute URL on <see cref="OtherOriginUri"/>.</summary>
+    public Uri OtherUrl(string pathAndQuery) => new(OtherOriginUri, pathAndQuery.TrimStart('/'));
+
+    /// <summary>Hex SHA-256 of the content /files serves for (size, seed, version).</summary>
+    public string Sha256(long size, int seed = 1, int version = 1) => DeterministicContent.Sha256(size, seed, version);
+
+    /// <summary>The bytes /files serves for (size, seed, version); up to <see cref="DeterministicContent.MaxMaterialisedSize"/>.</summary>
+    public byte[] Content(long size, int seed = 1, int version = 1) => DeterministicContent.Create(size, seed, version);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        using (var timeout = new CancellationTokenSource(ShutdownTimeout))
+        {
+            try
+            {
+                await _app.StopAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Open connections were cut off by the timeout; nothing else to wait for.
+            }
+        }
+
+        await _app.DisposeAsync();
+    }
+
+    private sealed class PassiveHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
