@@ -30,7 +30,7 @@ public sealed class LoggedRequest
     public string? Tag { get; init; }
 
     /// <summary>1-based number of this request among the file requests carrying <see cref="Tag"/> (0 when not a counted request).</summary>
-    public int TagSequence { get; set; }
+    public int TagSequence { get; internal set; }
 
     public string? Range { get; init; }
 
@@ -52,21 +52,21 @@ public sealed class LoggedRequest
     public int StatusCode
     {
         get => Volatile.Read(ref _statusCode);
-        set => Volatile.Write(ref _statusCode, value);
+        internal set => Volatile.Write(ref _statusCode, value);
     }
 
     /// <summary>Body bytes handed to the connection (before any abort).</summary>
     public long BodyBytesSent
     {
         get => Interlocked.Read(ref _bodyBytesSent);
-        set => Interlocked.Exchange(ref _bodyBytesSent, value);
+        internal set => Interlocked.Exchange(ref _bodyBytesSent, value);
     }
 
     /// <summary>Unexpected server-side exception text, if the handler failed (a server bug, not a fault).</summary>
     public string? Error
     {
         get => Volatile.Read(ref _error);
-        set => Volatile.Write(ref _error, value);
+        internal set => Volatile.Write(ref _error, value);
     }
 
     internal void AddBodyBytes(long count) => Interlocked.Add(ref _bodyBytesSent, count);

@@ -350,6 +350,32 @@ public sealed class TestServerTests : IDisposable
         Assert.Single(Server.Log.ForTag(tag)); // control requests are not logged
     }
 
+    [Theory]
+    [InlineData("rate=4000000")]
+    [InlineData("latency=20")]
+    [InlineData("noetag=1&nolastmodified=1")]
+    public async Task ShapingOptionsKeepTheContent(string query)
+    {
+        using HttpResponseMessage response = await _client.GetAsync(Server.Url($"files/a.bin?size={Size}&tag={TestTags.New()}&{query}"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Server.Content(Size), await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(query.Contains("noetag", StringComparison.Ordinal), response.Headers.ETag is null);
+        Assert.Equal(query.Contains("nolastmodified", StringComparison.Ordinal), response.Content.Headers.LastModified is null);
+    }
+
+    [Fact]
+    public async Task StandaloneProcessPrintsReadyServesAndExitsOnSigterm()
+    {
+        await using TestServerProcess process = await TestServerProcess.StartAsync(maxLifetimeSec: 60);
+        Assert.Equal("127.0.0.1", process.BaseUri.Host);
+        Assert.Equal("127.0.0.2", process.OtherOriginUri.Host);
+
+        byte[] body = await _client.GetByteArrayAsync(new Uri(process.OtherOriginUri, "files/a.bin?size=1000&seed=4"));
+        Assert.Equal(DeterministicContent.Create(1000, seed: 4), body);
+
+        Assert.Equal(0, await process.TerminateAsync(TimeSpan.FromSeconds(10)));
+    }
+
     private static async Task<(byte[] Received, Exception? Failure)> ReadUntilFailureAsync(HttpResponseMessage response)
     {
         using var received = new MemoryStream();
