@@ -1,0 +1,212 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.State;
+
+namespace ResumeTransfer.Core.Download;
+
+/// <summary>
+/// Drives passes over the part file until every segment is on disk. A pass that proves the remote file changed (or
+/// that the server ignores ranges) ends with <see cref="StartOverException"/>: the session then discards all bytes,
+/// records the new version and starts again from byte 0, so every byte of the result comes from one version.
+/// </summary>
+internal sealed class DownloadSession
+{
+    private readonly DownloadRequest request;
+    private readonly TargetPaths paths;
+    private readonly DownloadStateStore store;
+    private readonly IByteSource source;
+    private readonly TransferCounters counters;
+    private readonly TimeProvider timeProvider;
+    private readonly ITransferObserver observer;
+    private readonly Func<CancellationToken, Task<SourceProbe>> probe;
+    private readonly bool freshAtStart;
+
+    public DownloadSession(
+        DownloadRequest request,
+        TargetPaths paths,
+        DownloadStateStore store,
+        IByteSource source,
+        DownloadPlan plan,
+        TransferCounters counters,
+        TimeProvider timeProvider,
+        ITransferObserver observer,
+        Func<CancellationToken, Task<SourceProbe>> probe)
+    {
+        this.request = request;
+        this.paths = paths;
+        this.store = store;
+        this.source = source;
+        this.counters = counters;
+        this.timeProvider = timeProvider;
+        this.observer = observer;
+        this.probe = probe;
+        State = plan.State ?? throw new ArgumentException("The plan has no state to run.", nameof(plan));
+        freshAtStart = plan.FreshPart;
+        ResumedBytes = plan.ResumedBytes;
+        Restarted = plan.Restarted;
+    }
+
+    /// <summary>The state being run (its identity is the version on disk).</summary>
+    public DownloadState State { get; }
+
+    /// <summary>Bytes kept from earlier runs (0 once the session started over).</summary>
+    public long ResumedBytes { get; private set; }
+
+    public bool Restarted { get; private set; }
+
+    /// <summary>The most workers that fetched in one pass.</summary>
+    public int ConnectionsUsed { get; private set; }
+
+    /// <summary>The file's length once <see cref="RunAsync"/> completed.</summary>
+    public long CompletedLength { get; private set; }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var fresh = freshAtStart;
+        RangeBody? carried = null;
+        var versionRestarts = 0;
+        while (true)
+        {
+            try
+            {
+                var body = carried;
+                carried = null;
+                await RunPassAsync(fresh, body, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (StartOverException restart)
+            {
+                carried = restart.TakeBody();
+                try
+                {
+                    if (restart.Reason == StartOverReason.RemoteChanged && ++versionRestarts > DownloadEngine.MaxVersionRestarts)
+                    {
+                        throw new TransferException(
+                            TransferErrorKind.RemoteChanged,
+                            $"The remote file kept changing during the download ({DownloadEngine.MaxVersionRestarts} restarts); last: {restart.Message} Try again when it has stopped changing.",
+                            restart);
+                    }
+
+                    await PrepareRestartAsync(restart, carried, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    carried?.Dispose();
+                    throw;
+                }
+
+                fresh = true;
+            }
+        }
+    }
+
+    private async Task PrepareRestartAsync(StartOverException restart, RangeBody? carried, CancellationToken cancellationToken)
+    {
+        var before = State.ToIdentity();
+        RemoteIdentity identity;
+        var supportsRanges = State.SupportsRanges;
+        if (carried is not null)
+        {
+            identity = restart.NewIdentity ?? carried.Identity;
+        }
+        else
+        {
+            var fresh = await probe(cancellationToken).ConfigureAwait(false);
+            identity = fresh.Identity;
+            supportsRanges = fresh.SupportsRanges;
+        }
+
+        if (restart.Reason == StartOverReason.RangesIgnored)
+        {
+            supportsRanges = false;
+            observer.OnMessage(
+                TransferMessageLevel.Warning,
+                $"'{paths.FileName}': the server sent the whole file instead of the requested range, so it does not support ranges after all; continuing with one connection from byte 0.");
+        }
+        else
+        {
+            observer.OnMessage(TransferMessageLevel.Verbose, restart.Message);
+            observer.OnMessage(
+                TransferMessageLevel.Warning,
+                $"'{paths.FileName}': the remote file changed ({RemoteChangeDescription.Describe(before, identity)}); starting over.");
+        }
+
+        State.SetIdentity(identity);
+        State.SupportsRanges = supportsRanges;
+        State.Segments = ResumePlanner.FreshSegments(identity.Length);
+        State.Updated = timeProvider.GetUtcNow();
+        store.Save(State);
+        ResumedBytes = 0;
+        Restarted = true;
+    }
+
+    private async Task RunPassAsync(bool fresh, RangeBody? carried, CancellationToken cancellationToken)
+    {
+        PartFileWriter part;
+        try
+        {
+            part = PartFileWriter.Open(paths.Part, truncate: fresh);
+        }
+        catch
+        {
+            carried?.Dispose();
+            throw;
+        }
+
+        using (part)
+        {
+            if (State.Length is { } length && part.Length != length)
+            {
+                // Pre-size: one allocation, and every segment's offsets exist from the start.
+                part.SetLength(length);
+            }
+
+            var scheduler = new SegmentScheduler(State.Segments);
+            var workers = State.SupportsRanges && State.Length is not null ? request.Connections : 1;
+            scheduler.Rebalance(workers);
+            counters.SetCompleted(scheduler.CompletedBytes);
+            var checkpoint = new CheckpointWriter(store, State, scheduler, part, timeProvider);
+            var fetcher = new SegmentFetcher(source, State.ToIdentity(), scheduler, part, checkpoint, counters, request, timeProvider, observer, paths.FileName);
+            var run = new TransferRun(scheduler, fetcher, workers);
+            var finished = false;
+            try
+            {
+                await run.RunAsync(carried, cancellationToken).ConfigureAwait(false);
+                finished = true;
+            }
+            finally
+            {
+                ConnectionsUsed = Math.Max(ConnectionsUsed, run.WorkersUsed);
+                try
+                {
+                    checkpoint.Write();
+                }
+                catch (Exception ex) when (!finished && ex is IOException or UnauthorizedAccessException)
+                {
+                    // The failure that ended the pass matters more; the previous checkpoint still stands.
+                }
+            }
+
+            if (!scheduler.IsComplete)
+            {
+                throw new TransferException(
+                    TransferErrorKind.IntegrityCheckFailed,
+                    $"The download of '{paths.FileName}' ended with bytes missing. Run the same command with -Resume to fetch them.");
+            }
+
+            if (State.Length is null)
+            {
+                // The length was unknown until the body ended cleanly: record it and cut anything beyond it.
+                var total = scheduler.CompletedBytes;
+                part.SetLength(total);
+                State.Length = total;
+                checkpoint.Write();
+            }
+
+            CompletedLength = State.Length!.Value;
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System;
+using System.Collections.Generic;
+using ResumeTransfer.Core.State;
+
+namespace ResumeTransfer.Core.Download;
+
+/// <summary>
+/// Hands out the ranges still to fetch, one per worker, and lets a worker that runs out of work steal the tail half of
+/// the largest range another worker is still fetching, so slow connections never hold up the end of a download.
+/// All segment mutation happens here, under one lock.
+/// </summary>
+internal sealed class SegmentScheduler
+{
+    /// <summary>No range is made smaller than this up front (the cost of a request must stay small against its body).</summary>
+    public const long MinSegmentBytes = 1024 * 1024;
+
+    /// <summary>A worker steals only from a range with more than this left, so each half is at least <see cref="MinSegmentBytes"/>.</summary>
+    public const long MinStealBytes = 2 * MinSegmentBytes;
+
+    // Split points fall on page boundaries: cheaper writes, and offsets in logs are easier to read.
+    private const long Alignment = 4096;
+
+    private readonly object gate = new();
+    private readonly List<Segment> segments; // ordered by Start, contiguous
+
+    public SegmentScheduler(IEnumerable<DownloadStateSegment> saved)
+    {
+        segments = new List<Segment>();
+        foreach (var s in saved)
+        {
+            segments.Add(new Segment(s.Start, s.End, s.Next));
+        }
+    }
+
+    /// <summary>Total of bytes written in all segments.</summary>
+    public long CompletedBytes
+    {
+        get
+        {
+            lock (gate)
+            {
+                long total = 0;
+                foreach (var segment in segments)
+                {
+                    total += segment.Next - segment.Start;
+                }
+
+                return total;
+            }
+        }
+    }
+
+    /// <summary>True when every segment is complete (an open segment is complete only after its end was found).</summary>
+    public bool IsComplete
+    {
+        get
+        {
+            lock (gate)
+            {
+                return segments.TrueForAll(s => s.IsComplete);
+            }
+        }
+    }
+
+    /// <summary>Splits unfinished ranges so that about <paramref name="workers"/> of them exist, none below <see cref="MinSegmentBytes"/>.</summary>
+    public void Rebalance(int workers)
+    {
+        lock (gate)
+        {
+            long totalRemaining = 0;
+            foreach (var segment in segments)
+            {
+                if (segment.End is null)
+                {
+                    return;
+                }
+
+                totalRemaining += segment.End.Value - segment.Next;
+            }
+
+            if (totalRemaining == 0 || workers <= 1)
+            {
+                return;
+            }
+
+            var rebuilt = new List<Segment>(segments.Count + workers);
+            foreach (var segment in segments)
+            {
+                rebuilt.Add(segment);
+                var end = segment.End!.Value;
+                var remaining = end - segment.Next;
+                var share = (long)Math.Round((double)remaining * workers / totalRemaining);
+                var pieces = Math.Min(Math.Max(share, 1), (remaining + MinSegmentBytes - 1) / MinSegmentBytes);
+                var previous = segment;
+                for (long k = 1; k < pieces; k++)
+                {
+                    var boundary = Align(segment.Next + (remaining * k / pieces));
+                    if (boundary <= previous.Next || boundary >= end)
+                    {
+                        continue;
+                    }
+
+                    previous.End = boundary;
+                    previous = new Segment(boundary, end, boundary);
+                    rebuilt.Add(previous);
+                }
+            }
+
+            segments.Clear();
+            segments.AddRange(rebuilt);
+        }
+    }
+
+    /// <summary>
+    /// Gives the caller a range to fetch: an unowned unfinished one, else the stolen tail half of the largest range in
+    /// progress. Null when there is nothing left worth taking (the caller's work is done).
+    /// </summary>
+    public Segment? TryTake()
+    {
+        lock (gate)
+        {
+            foreach (var segment in segments)
+            {
+                if (!segment.Owned && !segment.IsComplete)
+                {
+                    segment.Owned = true;
+                    return segment;
+                }
+            }
+
+            Segment? victim = null;
+            foreach (var segment in segments)
+            {
+                if (segment.Owned && segment.End is not null && segment.Remaining > MinStealBytes
+                    && (victim is null || segment.Remaining > victim.Remaining))
+                {
+                    victim = segment;
+                }
+            }
+
+            if (victim is null)
+            {
+                return null;
+            }
+
+            var from = Math.Max(victim.Next, victim.Reserved);
+            var split = Align(from + (victim.Remaining / 2));
+            var stolen = new Segment(split, victim.End, split) { Owned = true };
+            victim.End = split;
+            segments.Insert(segments.IndexOf(victim) + 1, stolen);
+            return stolen;
+        }
+    }
+
+    /// <summary>The caller stops working on <paramref name="segment"/> (finished, or giving up); another worker may take the rest.</summary>
+    public void Release(Segment segment)
+    {
+        lock (gate)
+        {
+            segment.Owned = false;
+            segment.Reserved = segment.Next;
+        }
+    }
+
+    /// <summary>The bytes to fetch next for this segment: its current end (it may have shrunk) and whether it is done.</summary>
+    public (long Next, long? End) Position(Segment segment)
+    {
+        lock (gate)
+        {
+            return (segment.Next, segment.End);
+        }
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="count"/> bytes at the segment's <see cref="Segment.Next"/> for writing; returns how many
+    /// may be written (fewer, or 0, when a thief took the tail). A steal never splits inside a claim.
+    /// </summary>
+    public int Reserve(Segment segment, int count)
+    {
+        lock (gate)
+        {
+            var limit = segment.End is { } end ? end - segment.Next : long.MaxValue;
+            var allowed = (int)Math.Max(0, Math.Min(count, limit));
+            segment.Reserved = segment.Next + allowed;
+            return allowed;
+        }
+    }
+
+    /// <summary>Records that the claimed bytes are written.</summary>
+    public void Commit(Segment segment, int count)
+    {
+        lock (gate)
+        {
+            segment.Next += count;
+            segment.Reserved = segment.Next;
+        }
+    }
+
+    /// <summary>
+    /// When <paramref name="segment"/> is the whole file (one segment from byte 0), moves it back to byte 0 so a 200 answer
+    /// can be written from the start, and returns how many written bytes that discards; otherwise returns -1.
+    /// </summary>
+    public long TryRewindToZero(Segment segment)
+    {
+        lock (gate)
+        {
+            if (segments.Count != 1 || segments[0] != segment || segment.Start != 0)
+            {
+                return -1;
+            }
+
+            var discarded = segment.Next;
+            segment.Next = 0;
+            segment.Reserved = 0;
+            return discarded;
+        }
+    }
+
+    /// <summary>The open segment of a download of unknown length reached a clean end: that is the length.</summary>
+    public void CompleteOpenSegment(Segment segment)
+    {
+        lock (gate)
+        {
+            segment.End ??= segment.Next;
+        }
+    }
+
+    private static long Align(long offset) => offset / Alignment * Alignment;
+
+    /// <summary>
+    /// The ranges as the state file records them. Complete ranges are merged into their successor (bytes before a
+    /// segment's Next are all on disk either way), so the file lists little more than the ranges still open.
+    /// </summary>
+    public List<DownloadStateSegment> Snapshot()
+    {
+        lock (gate)
+        {
+            var result = new List<DownloadStateSegment>(segments.Count);
+            long? runStart = null; // start of the complete ranges just before the current one
+            foreach (var segment in segments)
+            {
+                var start = runStart ?? segment.Start;
+                if (segment.IsComplete)
+                {
+                    runStart = start;
+                    continue;
+                }
+
+                result.Add(new DownloadStateSegment { Start = start, End = segment.End, Next = segment.Next });
+                runStart = null;
+            }
+
+            if (runStart is { } completeFrom && segments.Count > 0)
+            {
+                var end = segments[segments.Count - 1].End;
+                result.Add(new DownloadStateSegment { Start = completeFrom, End = end, Next = end ?? completeFrom });
+            }
+
+            return result;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System;
+using ResumeTransfer.Core.Sources;
+
+namespace ResumeTransfer.Core.Download;
+
+/// <summary>Why the bytes on disk must be discarded in the middle of a run.</summary>
+internal enum StartOverReason
+{
+    /// <summary>An answer proved another version of the resource (new ETag, Last-Modified or length, or a 416).</summary>
+    RemoteChanged,
+
+    /// <summary>The same version came back whole (200) to a ranged request: this server does not do ranges after all.</summary>
+    RangesIgnored,
+}
+
+/// <summary>
+/// Raised by a worker to stop the run and start the download over. When it carries <see cref="Body"/> (a 200 with the
+/// whole entity), the engine continues with that response from byte 0 instead of asking again; whoever catches this
+/// owns the body and must dispose it.
+/// </summary>
+internal sealed class StartOverException : Exception
+{
+    public StartOverException(StartOverReason reason, string detail, RemoteIdentity? newIdentity, RangeBody? body = null)
+        : base(detail)
+    {
+        Reason = reason;
+        NewIdentity = newIdentity;
+        Body = body;
+    }
+
+    public StartOverReason Reason { get; }
+
+    /// <summary>The version the server now serves, when the answer showed it.</summary>
+    public RemoteIdentity? NewIdentity { get; }
+
+    /// <summary>An open 200 response to continue with, or null to ask again.</summary>
+    public RangeBody? Body { get; private set; }
+
+    /// <summary>Hands the body to the caller, who then owns it.</summary>
+    public RangeBody? TakeBody()
+    {
+        var body = Body;
+        Body = null;
+        return body;
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace ResumeTransfer.Core.Download;
+
+/// <summary>
+/// The files of one download: the target and, beside it, the part file (data), the state file (progress) and the
+/// lock file. Everything is derived from the full target path, so two downloads share files only when they share a target.
+/// </summary>
+public sealed class TargetPaths
+{
+    /// <summary>Suffix of the file that receives the data until it is complete and verified.</summary>
+    public const string PartSuffix = ".rtpart";
+
+    /// <summary>Suffix of the JSON file that records what part of the data is on disk.</summary>
+    public const string StateSuffix = ".rtstate";
+
+    /// <summary>Suffix of the file whose OS lock keeps two runs off one target.</summary>
+    public const string LockSuffix = ".rtlock";
+
+    /// <summary>Name used when neither the server nor the URL gives a usable one.</summary>
+    public const string FallbackFileName = "download";
+
+    private TargetPaths(string target)
+    {
+        Target = target;
+        Part = target + PartSuffix;
+        State = target + StateSuffix;
+        Lock = target + LockSuffix;
+    }
+
+    /// <summary>Full path of the finished file.</summary>
+    public string Target { get; }
+
+    /// <summary>Full path of the part file.</summary>
+    public string Part { get; }
+
+    /// <summary>Full path of the state file.</summary>
+    public string State { get; }
+
+    /// <summary>Full path of the lock file.</summary>
+    public string Lock { get; }
+
+    /// <summary>The target's file name, for messages and progress.</summary>
+    public string FileName => Path.GetFileName(Target);
+
+    /// <summary>The files of a download into the given file path (made absolute).</summary>
+    public static TargetPaths ForFile(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new TransferException(TransferErrorKind.InvalidArgument, "The output path is empty. Give a file or folder path.");
+        }
+
+        return new TargetPaths(Path.GetFullPath(path));
+    }
+
+    /// <summary>
+    /// The files of a download into <paramref name="directory"/>, named after <paramref name="suggestedFileName"/>
+    /// (Content-Disposition), else the last segment of <paramref name="uri"/>'s path, else "download"; every candidate
+    /// is reduced by <see cref="SafeFileName.From"/>. Throws <see cref="TransferErrorKind.InvalidFileName"/> if the
+    /// result would not lie directly inside the directory.
+    /// </summary>
+    public static TargetPaths InDirectory(string directory, string? suggestedFileName, Uri uri)
+    {
+        if (string.IsNullOrWhiteSpace(directory))
+        {
+            throw new TransferException(TransferErrorKind.InvalidArgument, "The output folder is empty. Give a file or folder path.");
+        }
+
+        var name = SafeFileName.From(suggestedFileName) ?? SafeFileName.From(LastPathSegment(uri)) ?? FallbackFileName;
+        var fullDirectory = TrimSeparators(Path.GetFullPath(directory));
+        var target = Path.GetFullPath(Path.Combine(fullDirectory, name));
+
+        // SafeFileName already removed separators and dots; this check holds even if it ever misses a trick.
+        var parent = Path.GetDirectoryName(target);
+        if (parent is null || !string.Equals(TrimSeparators(parent), fullDirectory, PathComparison))
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidFileName,
+                $"The file name '{name}' derived from the server or URL would be written outside '{fullDirectory}'. Give a full file path as the output instead.");
+        }
+
+        return new TargetPaths(target);
+    }
+
+    private static StringComparison PathComparison =>
+        RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
+            ? StringComparison.OrdinalIgnoreCase
+            : StringComparison.Ordinal;
+
+    private static string? LastPathSegment(Uri uri)
+    {
+        if (!uri.IsAbsoluteUri)
+        {
+            return null;
+        }
+
+        // AbsolutePath keeps the escapes: split first so an encoded "%2F" stays inside its segment, then decode it.
+        var path = uri.AbsolutePath;
+        var slash = path.LastIndexOf('/');
+        var segment = slash >= 0 ? path.Substring(slash + 1) : path;
+        return segment.Length == 0 ? null : Uri.UnescapeDataString(segment);
+    }
+
+    private static string TrimSeparators(string path)
+    {
+        var root = Path.GetPathRoot(path);
+        var trimmed = path.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        return trimmed.Length < (root?.Length ?? 0) ? root! : trimmed;
+    }
+}
