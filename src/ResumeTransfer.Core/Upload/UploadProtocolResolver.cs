@@ -2,6 +2,8 @@ using System;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Upload.Tus;
 
 namespace ResumeTransfer.Core.Upload;
 
@@ -12,13 +14,49 @@ public static class UploadProtocolResolver
     /// The protocol for <paramref name="request"/>: the one asked for, or for Auto: S3 for s3://, and for http(s) what the
     /// server says (tus OPTIONS). Fails with InvalidArgument when it cannot tell.
     /// </summary>
-    public static Task<IUploadProtocol> CreateAsync(HttpClient client, UploadRequest request, ITransferObserver observer, CancellationToken cancellationToken)
+    public static async Task<IUploadProtocol> CreateAsync(HttpClient client, UploadRequest request, ITransferObserver observer, CancellationToken cancellationToken)
     {
-        _ = client;
-        _ = observer;
-        _ = cancellationToken;
+        var kind = request.Protocol;
+        var scheme = request.Uri.Scheme;
+        if (kind == UploadProtocolKind.Auto)
+        {
+            kind = await DetectAsync(client, request, observer, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (kind == UploadProtocolKind.S3 && !string.Equals(scheme, "s3", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TransferException(TransferErrorKind.InvalidArgument, $"S3 uploads go to s3://bucket/key addresses (with -Endpoint for S3-compatible stores), not '{HttpOrigin.ForDisplay(request.Uri)}'.");
+        }
+
+        return kind switch
+        {
+            UploadProtocolKind.Tus => new TusProtocol(client, request, observer),
+            _ => throw new TransferException(TransferErrorKind.InvalidArgument, $"The {kind} protocol is not available in this build."),
+        };
+    }
+
+    private static async Task<UploadProtocolKind> DetectAsync(HttpClient client, UploadRequest request, ITransferObserver observer, CancellationToken cancellationToken)
+    {
+        var scheme = request.Uri.Scheme;
+        if (string.Equals(scheme, "s3", StringComparison.OrdinalIgnoreCase))
+        {
+            return UploadProtocolKind.S3;
+        }
+
+        if (scheme != Uri.UriSchemeHttp && scheme != Uri.UriSchemeHttps)
+        {
+            throw new TransferException(TransferErrorKind.InvalidArgument, $"'{scheme}:' addresses cannot be uploaded to. Use s3://bucket/key, or an http(s) tus or chunk-API address.");
+        }
+
+        var headers = new UploadHeaderSet(request, observer, Array.Empty<string>());
+        if (await TusProtocol.DiscoverAsync(client, request.Uri, headers, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            observer.OnMessage(TransferMessageLevel.Verbose, $"{HttpOrigin.ForDisplay(request.Uri)} is a tus server (it answered OPTIONS with Tus-Version).");
+            return UploadProtocolKind.Tus;
+        }
+
         throw new TransferException(
             TransferErrorKind.InvalidArgument,
-            $"No upload protocol is available yet for '{request.Uri}' ({request.Protocol}).");
+            $"Cannot tell which upload protocol {HttpOrigin.ForDisplay(request.Uri)} speaks: it did not answer OPTIONS as a tus server. Say which with -Protocol Tus, S3 or ChunkApi.");
     }
 }
