@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""Single-node OpenStack Swift with the s3api middleware, on loopback, for S3 multipart tests.
+
+Debian package: python3-swift (bookworm: 2.30.1).  Run with Debian's /usr/bin/python3, not a pyenv python.
+Usage:  /usr/bin/python3 swift-s3.py [--dir DIR] [--port 8080|0] [--backend-port-base 6210|0] [--bucket B]
+                                   [--stdin-lifeline] [--max-lifetime-sec 1800]
+  (0 = let the kernel pick free ports; the READY line tells the proxy port)
+  - builds 1-replica account/container/object rings under DIR (a temp dir by default),
+  - starts object (base), container (base+1), account (base+2) and proxy (--port) servers as child
+    processes (they die with this launcher: PR_SET_PDEATHSIG),
+  - --bucket: create this bucket once the proxy answers (needs /usr/bin/python3 only: plain SigV2 PUT),
+  - S3 endpoint: http://127.0.0.1:PORT, path-style, region us-east-1,
+    access key 'test:tester', secret 'testing' (tempauth), SigV4 or SigV2,
+  - prints 'READY http://127.0.0.1:PORT' when the proxy answers; SIGTERM/SIGINT stops the children
+    and removes DIR if it was a temp dir; so do --max-lifetime-sec and, with --stdin-lifeline, the
+    closing of stdin (a test fixture holds a pipe: when the test runner dies, Swift goes with it).
+Nothing is written outside DIR (swift.conf is read from DIR via set_swift_dir).
+"""
+import os, sys, signal, subprocess, tempfile, time, shutil, socket, argparse
+
+HERE = os.path.abspath(__file__)
+
+
+def serve(swift_dir, conf, section):
+    # child mode: one Swift WSGI server, in this process (workers = 0)
+    from swift.common import utils
+    utils.set_swift_dir(swift_dir)
+    from swift.common.wsgi import run_wsgi
+    sys.exit(run_wsgi(conf, section, verbose=bool(os.environ.get('SWIFT_VERBOSE'))))
+
+
+def write(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def build(d, port, ports):
+    po, pc, pa = ports
+    dev = os.path.join(d, 'srv', 'sdb1')
+    os.makedirs(dev, exist_ok=True)
+    write(os.path.join(d, 'swift.conf'), """[swift-hash]
+swift_hash_path_suffix = upload-peers-suffix
+swift_hash_path_prefix = upload-peers-prefix
+[storage-policy:0]
+name = Policy-0
+default = yes
+[swift-constraints]
+max_file_size = 5368709122
+""")
+    common = f"""[DEFAULT]
+devices = {d}/srv
+mount_check = false
+swift_dir = {d}
+bind_ip = 127.0.0.1
+workers = 0
+log_name = %s
+log_level = WARNING
+"""
+    for name, p in (('account', pa), ('container', pc), ('object', po)):
+        write(os.path.join(d, f'{name}-server.conf'), (common % name) + f"""bind_port = {p}
+[pipeline:main]
+pipeline = {name}-server
+[app:{name}-server]
+use = egg:swift#{name}
+""" + ("[object-updater]\n[object-replicator]\n[object-auditor]\n" if name == 'object' else
+       f"[{name}-replicator]\n[{name}-updater]\n[{name}-auditor]\n"))
+    write(os.path.join(d, 'proxy-server.conf'), (common % 'proxy') + f"""bind_port = {port}
+[pipeline:main]
+pipeline = catch_errors gatekeeper proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+allow_account_management = true
+[filter:tempauth]
+use = egg:swift#tempauth
+user_test_tester = testing .admin
+[filter:s3api]
+use = egg:swift#s3api
+location = us-east-1
+s3_acl = false
+force_swift_request_proxy_log = false
+min_segment_size = 5242880
+max_upload_part_num = 10000
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:11211
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+min_segment_size = 1
+[filter:dlo]
+use = egg:swift#dlo
+""")
+    from swift.cli.ringbuilder import main as rb
+    for name, p in (('account', pa), ('container', pc), ('object', po)):
+        b = os.path.join(d, f'{name}.builder')
+        for a in (['create', '6', '1', '1'], ['add', f'r1z1-127.0.0.1:{p}/sdb1', '1'], ['rebalance']):
+            try:
+                rb(['swift-ring-builder', b] + a)
+            except SystemExit as e:
+                if e.code not in (0, None, 1):   # 1 = warning (e.g. balance) is fine
+                    raise
+
+
+def die_with_parent():
+    import ctypes
+    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+
+
+def create_bucket(port, bucket, key='test:tester', secret='testing'):
+    # S3 PUT Bucket with a SigV2 signature (stdlib only)
+    import hmac, hashlib, base64, http.client
+    from email.utils import formatdate
+    date = formatdate(usegmt=True)
+    sig = base64.b64encode(hmac.new(secret.encode(), f'PUT\n\n\n{date}\n/{bucket}'.encode(),
+                                    hashlib.sha1).digest()).decode()
+    for _ in range(50):
+        try:
+            c = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
+            c.request('PUT', f'/{bucket}', headers={'Date': date, 'Authorization': f'AWS {key}:{sig}',
+                                                   'Content-Length': '0'})
+            r = c.getresponse(); r.read()
+            if r.status in (200, 409):
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f'could not create bucket {bucket}')
+
+
+def free_ports(n):
+    # ask the kernel for n distinct free loopback ports (closed again at once; small race accepted)
+    socks, ports = [], []
+    for _ in range(n):
+        so = socket.socket(); so.bind(('127.0.0.1', 0)); socks.append(so); ports.append(so.getsockname()[1])
+    for so in socks:
+        so.close()
+    return ports
+
+
+def port_free(port):
+    so = socket.socket()
+    try:
+        so.bind(('127.0.0.1', port)); return True
+    except OSError:
+        return False
+    finally:
+        so.close()
+
+
+def proxy_is_swift(port):
+    # readiness = the proxy itself answers (a port that merely accepts could be someone else's server)
+    import http.client
+    try:
+        c = http.client.HTTPConnection('127.0.0.1', port, timeout=2)
+        c.request('GET', '/'); r = c.getresponse(); r.read()
+        return r.getheader('X-Trans-Id') is not None or r.getheader('x-amz-request-id') is not None
+    except OSError:
+        return False
+
+
+def wait_port(port, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(('127.0.0.1', port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == '--serve':
+        return serve(*sys.argv[2:5])
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--dir')
+    ap.add_argument('--port', type=int, default=8080)
+    ap.add_argument('--backend-port-base', type=int, default=6210)
+    ap.add_argument('--bucket')
+    ap.add_argument('--stdin-lifeline', action='store_true')
+    ap.add_argument('--max-lifetime-sec', type=float, default=1800)
+    a = ap.parse_args()
+    tmp = a.dir is None
+    d = a.dir or tempfile.mkdtemp(prefix='swift-s3-')
+    os.makedirs(d, exist_ok=True)
+    if a.port == 0 or a.backend_port_base == 0:        # pick free ports (object, container, account, proxy)
+        o, c, acc, px = free_ports(4)
+        if a.port == 0:
+            a.port = px
+        if a.backend_port_base == 0:
+            ports = (o, c, acc)
+        else:
+            ports = (a.backend_port_base, a.backend_port_base + 1, a.backend_port_base + 2)
+    else:
+        ports = (a.backend_port_base, a.backend_port_base + 1, a.backend_port_base + 2)
+    a.ports = ports
+    if not os.path.exists(os.path.join(d, 'object.ring.gz')):
+        busy = [p for p in ports + (a.port,) if not port_free(p)]
+        if busy:
+            print(f'ports already in use on 127.0.0.1: {busy}', file=sys.stderr)
+            if tmp:
+                shutil.rmtree(d, ignore_errors=True)
+            sys.exit(2)
+        build(d, a.port, ports)
+    kids = []
+
+    def stop(*_):
+        for k in kids:
+            if k.poll() is None:
+                k.terminate()
+        for k in kids:
+            try:
+                k.wait(5)
+            except subprocess.TimeoutExpired:
+                k.kill()
+        if tmp:
+            shutil.rmtree(d, ignore_errors=True)
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if a.stdin_lifeline:
+        import threading
+
+        def lifeline():
+            while sys.stdin.buffer.read(4096):
+                pass
+            os.kill(os.getpid(), signal.SIGTERM)
+        threading.Thread(target=lifeline, daemon=True).start()
+    deadline = time.time() + a.max_lifetime_sec
+    for name in ('account', 'container', 'object', 'proxy'):
+        kids.append(subprocess.Popen([sys.executable, HERE, '--serve', d,
+                                      os.path.join(d, f'{name}-server.conf'), f'{name}-server'],
+                                     preexec_fn=die_with_parent))
+    for p in a.ports + (a.port,):
+        if not wait_port(p):
+            print(f'port {p} did not open', file=sys.stderr)
+            stop()
+    end = time.time() + 30
+    while not proxy_is_swift(a.port):
+        if time.time() > end or any(k.poll() is not None for k in kids):
+            print(f'proxy on {a.port} is not answering as Swift', file=sys.stderr)
+            stop()
+        time.sleep(0.1)
+    if a.bucket:
+        create_bucket(a.port, a.bucket)
+    print(f'READY http://127.0.0.1:{a.port} dir={d} pid={os.getpid()} children={[k.pid for k in kids]}', flush=True)
+    while True:
+        if time.time() > deadline:
+            print('max lifetime reached', file=sys.stderr)
+            stop()
+        for k in kids:
+            if k.poll() is not None:
+                print(f'child {k.pid} exited with {k.returncode}', file=sys.stderr)
+                stop()
+        time.sleep(0.5)
+
+
+if __name__ == '__main__':
+    main()
