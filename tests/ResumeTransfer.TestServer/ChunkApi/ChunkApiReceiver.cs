@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ResumeTransfer.TestServer.ChunkApi;
+
+/// <summary>The four calls of docs/chunk-api.md over one <see cref="ChunkStore"/>: HTTP in, JSON out.</summary>
+internal sealed class ChunkApiReceiver
+{
+    // Room for the text parts and multipart framing around the largest chunk.
+    private const long RequestOverheadBytes = 64 * 1024;
+
+    // Readable answers ("it's", "März"): the body is application/json, never embedded in HTML.
+    private static readonly JsonSerializerOptions JsonOutput = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly ChunkStore _store;
+    private readonly ChunkApiOptions _options;
+
+    public ChunkApiReceiver(ChunkStore store, ChunkApiOptions options)
+    {
+        _store = store;
+        _options = options;
+    }
+
+    public async Task PostChunkAsync(HttpContext context)
+    {
+        _store.SweepIfDue();
+        var aborted = context.RequestAborted;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = _options.MaxChunkSize + RequestOverheadBytes;
+        }
+
+        using var form = new ChunkForm();
+        int status;
+        JsonObject body;
+        string? error = null;
+        try
+        {
+            await ChunkFormReader.ReadAsync(context.Request, form, _store.IncomingDirectory, _options, aborted);
+            var submission = ChunkSubmission.FromFields(form, _options);
+            submission.CheckBytes(form);
+            var created = await _store.StoreChunkAsync(submission.Parameters, submission.Index, submission.Md5, form.TempPath!, aborted);
+            status = created ? StatusCodes.Status201Created : StatusCodes.Status200OK;
+            body = new JsonObject
+            {
+                ["upload_id"] = submission.Parameters.UploadId,
+                ["chunk"] = submission.Index,
+                ["size"] = form.Length,
+                ["md5"] = submission.Md5,
+            };
+        }
+        catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            // The client went away mid-request: nothing to answer, nothing stored.
+            LogChunk(form, 0, "aborted");
+            return;
+        }
+        catch (ChunkApiException ex)
+        {
+            (status, error, body) = (ex.StatusCode, ex.Code, ex.ToBody());
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            var tooLarge = ChunkSubmission.TooLarge(
+                $"The request is larger than this server takes ({_options.MaxChunkSize} bytes of chunk plus framing); nothing was stored. Choose a smaller chunk size.",
+                _options.MaxChunkSize);
+            (status, error, body) = (tooLarge.StatusCode, tooLarge.Code, tooLarge.ToBody());
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException or IOException)
+        {
+            // A malformed or truncated multipart body.
+            var invalid = new ChunkApiException(StatusCodes.Status400BadRequest, ChunkApiErrorCodes.InvalidRequest, $"The multipart/form-data body could not be read: {ex.Message}");
+            (status, error, body) = (invalid.StatusCode, invalid.Code, invalid.ToBody());
+        }
+
+        LogChunk(form, status, error);
+        await WriteJsonAsync(context, status, body);
+    }
+
+    public async Task GetStatusAsync(HttpContext context)
+    {
+        _store.SweepIfDue();
+        string? id = null;
+        int status;
+        JsonObject body;
+        try
+        {
+            id = SingleQuery(context, "upload_id");
+            var upload = await _store.GetStatusAsync(ChunkApiFields.ParseUploadId(id), context.RequestAborted)
+                ?? throw ChunkApiException.NotFound(id!);
+            status = StatusCodes.Status200OK;
+            body = new JsonObject
+            {
+                ["upload_id"] = id,
+                ["filename"] = upload.Upload.Filename,
+                ["chunk_size"] = upload.Upload.ChunkSize,
+                ["total_size"] = upload.Upload.TotalSize,
+                ["total_chunks"] = upload.Upload.TotalChunks,
+                ["received"] = new JsonArray([.. upload.Received.Select(i => (JsonNode)JsonValue.Create(i))]),
+                ["complete"] = upload.Complete,
+                ["expires"] = upload.Expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            };
+        }
+        catch (ChunkApiException ex)
+        {
+            (status, body) = (ex.StatusCode, ex.ToBody());
+        }
+
+        Log(ChunkApiOperation.Status, id, null, status, body);
+        await WriteJsonAsync(context, status, body);
+    }
+
+    public async Task MergeAsync(HttpContext context)
+    {
+        _store.SweepIfDue();
+        string? id = null;
+        int status;
+        JsonObject body;
+        try
+        {
+            id = SingleQuery(context, "upload_id");
+            var uploadId = ChunkApiFields.ParseUploadId(id);
+            var fileName = ChunkApiFields.ParseFileName(SingleQuery(context, "filename"));
+            var sha256 = SingleQuery(context, "sha256") is { } given ? ChunkApiFields.ParseHex(given, "sha256", 64) : null;
+            var result = await _store.MergeAsync(uploadId, fileName, sha256);
+            status = StatusCodes.Status200OK;
+            body = new JsonObject
+            {
+                ["upload_id"] = uploadId,
+                ["filename"] = result.Filename,
+                ["size"] = result.Size,
+                ["sha256"] = result.Sha256,
+            };
+        }
+        catch (ChunkApiException ex)
+        {
+            (status, body) = (ex.StatusCode, ex.ToBody());
+        }
+
+        Log(ChunkApiOperation.Merge, id, null, status, body);
+        await WriteJsonAsync(context, status, body);
+    }
+
+    public async Task DeleteAsync(HttpContext context)
+    {
+        string? id = null;
+        int status;
+        JsonObject? body = null;
+        try
+        {
+            id = SingleQuery(context, "upload_id");
+            if (!await _store.DeleteAsync(ChunkApiFields.ParseUploadId(id), context.RequestAborted))
+            {
+                throw ChunkApiException.NotFound(id!);
+            }
+
+            status = StatusCodes.Status204NoContent;
+        }
+        catch (ChunkApiException ex)
+        {
+            (status, body) = (ex.StatusCode, ex.ToBody());
+        }
+
+        Log(ChunkApiOperation.Delete, id, null, status, body);
+        if (body is null)
+        {
+            context.Response.StatusCode = status;
+            return;
+        }
+
+        await WriteJsonAsync(context, status, body);
+    }
+
+    private static string? SingleQuery(HttpContext context, string name)
+    {
+        var values = context.Request.Query[name];
+        if (values.Count > 1)
+        {
+            throw ChunkApiException.InvalidField(name, $"The query parameter '{name}' is repeated; send it once.");
+        }
+
+        return values.Count == 1 ? values[0] : null;
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, JsonObject body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(body.ToJsonString(JsonOutput), context.RequestAborted);
+    }
+
+    private void LogChunk(ChunkForm form, int status, string? error)
+    {
+        long? index = long.TryParse(form.Field("chunk"), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+        _options.Log?.Add(new ChunkApiLogEntry(_options.TimeProvider.GetUtcNow(), ChunkApiOperation.Chunk, form.Field("upload_id"), index, status, error, form.Length));
+    }
+
+    private void Log(ChunkApiOperation operation, string? id, long? chunk, int status, JsonObject? body)
+    {
+        var error = body?["error"]?.GetValue<string>();
+        _options.Log?.Add(new ChunkApiLogEntry(_options.TimeProvider.GetUtcNow(), operation, id, chunk, status, error, 0));
+    }
+}
