@@ -1,0 +1,126 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using ResumeTransfer.TestServer.ChunkApi;
+
+namespace ResumeTransfer.Core.Tests.ChunkApi;
+
+/// <summary>
+/// The chunk API reference receiver on a real Kestrel socket (http://127.0.0.1:port/chunks), with its own storage
+/// directory (deleted on dispose unless it was handed in) and request log. Mounted the way a user's server would
+/// mount it: routing, MapChunkApi, and a terminal handler for everything else.
+/// </summary>
+public sealed class ChunkApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly bool _ownsStorage;
+    private int _stopped;
+
+    private ChunkApiServer(WebApplication app, Uri url, string storage, bool ownsStorage, ChunkApiLog log)
+    {
+        _app = app;
+        Url = url;
+        StorageDirectory = storage;
+        _ownsStorage = ownsStorage;
+        Log = log;
+    }
+
+    /// <summary>The chunk API URL (<c>&lt;url&gt;</c> in docs/chunk-api.md).</summary>
+    public Uri Url { get; }
+
+    public string StorageDirectory { get; }
+
+    public ChunkApiLog Log { get; }
+
+    /// <summary>Starts a receiver; with <paramref name="storageDirectory"/> it serves (and keeps) that directory, as a restarted server would.</summary>
+    public static async Task<ChunkApiServer> StartAsync(
+        string? storageDirectory = null,
+        TimeProvider? time = null,
+        long? maxChunkSize = null,
+        int? maxChunks = null)
+    {
+        var ownsStorage = storageDirectory is null;
+        var storage = storageDirectory ?? Path.Combine(Path.GetTempPath(), $"rt-chunkapi-{Guid.NewGuid():N}");
+        var log = new ChunkApiLog();
+        var defaults = new ChunkApiOptions();
+        var options = new ChunkApiOptions
+        {
+            Log = log,
+            TimeProvider = time ?? TimeProvider.System,
+            MaxChunkSize = maxChunkSize ?? defaults.MaxChunkSize,
+            MaxChunks = maxChunks ?? defaults.MaxChunks,
+        };
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddRouting();
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapChunkApi("/chunks", storage, options);
+        app.UseEndpoints(_ => { });
+        app.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return new ChunkApiServer(app, new Uri(address.TrimEnd('/') + "/chunks"), storage, ownsStorage, log);
+    }
+
+    /// <summary>Stops this server and starts another on the same storage (a server restart).</summary>
+    public async Task<ChunkApiServer> RestartAsync(TimeProvider? time = null)
+    {
+        await StopAsync();
+        return await StartAsync(StorageDirectory, time);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_ownsStorage)
+        {
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                try
+                {
+                    if (Directory.Exists(StorageDirectory))
+                    {
+                        Directory.Delete(StorageDirectory, recursive: true);
+                    }
+
+                    break;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    await Task.Delay(50 * (attempt + 1));
+                }
+            }
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _app.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.DisposeAsync();
+    }
+}
