@@ -19,6 +19,7 @@ internal static class ConnectionCutter
     private const ulong SiocOutQ = 0x5411;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan FallbackDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(120);
 
     public static async Task ResetAsync(HttpContext context, CancellationToken token)
     {
@@ -57,10 +58,12 @@ internal static class ConnectionCutter
             long startedAt = Stopwatch.GetTimestamp();
             int emptyPolls = 0;
             // Three empty polls in a row: Kestrel's send loop has had time to move the rest of its pipe to the kernel.
-            while (emptyPolls < 3 || Stopwatch.GetElapsedTime(startedAt) < TimeSpan.FromMilliseconds(20))
+            // A client that stops reading keeps bytes queued: give up after MaxDrain, as a stall does.
+            while ((emptyPolls < 3 || Stopwatch.GetElapsedTime(startedAt) < TimeSpan.FromMilliseconds(20)) &&
+                Stopwatch.GetElapsedTime(startedAt) < MaxDrain)
             {
                 await Task.Delay(PollInterval, token);
-                if (ioctl((int)socket.Handle, SiocOutQ, out int queued) != 0)
+                if (QueuedBytes(socket) is not { } queued)
                 {
                     await Task.Delay(FallbackDelay, token);
                     return socket;
@@ -75,6 +78,25 @@ internal static class ConnectionCutter
         }
 
         return socket;
+    }
+
+    /// <summary>Bytes the kernel has not yet had acknowledged by the peer, or null when the ioctl fails.</summary>
+    private static int? QueuedBytes(Socket socket)
+    {
+        // DangerousGetHandle rather than Socket.Handle: exposing the handle changes how .NET drives the socket Kestrel is using.
+        bool added = false;
+        try
+        {
+            socket.SafeHandle.DangerousAddRef(ref added);
+            return ioctl((int)socket.SafeHandle.DangerousGetHandle(), SiocOutQ, out int queued) == 0 ? queued : null;
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.SafeHandle.DangerousRelease();
+            }
+        }
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -20,7 +20,10 @@ namespace ResumeTransfer.TestServer;
 /// <para><b>Query parameters</b> (all optional, combinable):
 /// <c>tag=T</c> label in the request log (use a unique tag per test);
 /// <c>fault=NAME[,NAME2]&amp;times=K</c> apply the fault(s) only to the first K file requests with this tag (every one when
-/// times is omitted). Faults: <c>drop&amp;at=N</c> abort the connection after N body bytes; <c>short&amp;at=N</c> same as drop;
+/// times is omitted). Faults: <c>drop&amp;at=N</c> reset the connection (RST) after N body bytes; <c>short&amp;at=N</c> close it
+/// cleanly (FIN) after N body bytes, short of the promised Content-Length. Both wait until the client has acknowledged the
+/// N bytes before cutting, so a client receives exactly N (with at &gt;= the body length, the client gets every byte and
+/// then the cut);
 /// <c>stall&amp;at=N</c> send N body bytes then hang until the client disconnects (at most 120 s, then abort);
 /// <c>wrongrange</c> 206 whose Content-Range starts 1 byte after the asked start (body matches the wrong header);
 /// <c>ignorerange</c> 200 with the whole body, no Accept-Ranges; <c>status&amp;code=503&amp;retryafter=SEC</c> that status
