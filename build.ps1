@@ -25,6 +25,8 @@ param(
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 $PSNativeCommandUseErrorActionPreference = $false
+# Logs without escape sequences when the output goes to a file or CI.
+if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 
 $Root = $PSScriptRoot
 $OutDir = Join-Path $Root 'out'
@@ -200,8 +202,26 @@ function Invoke-PesterTests {
     [pscustomobject]@{ Name = 'Pester'; Passed = [int]$s.Passed; Failed = $failed; Skipped = [int]$s.Skipped }
 }
 
+function Install-TestPeers {
+    # The node test peers (tus, s3rver) that the upload tests start, pinned by tests/peers/package-lock.json.
+    $peers = Join-Path $Root 'tests/peers'
+    $lock = Join-Path $peers 'package-lock.json'
+    if (-not (Test-Path -LiteralPath $lock)) { return }
+    $installed = Join-Path $peers 'node_modules/.package-lock.json'
+    if ((Test-Path -LiteralPath $installed) -and (Get-Item $installed).LastWriteTimeUtc -ge (Get-Item $lock).LastWriteTimeUtc) { return }
+    if (-not (Get-Command npm -CommandType Application -ErrorAction SilentlyContinue)) {
+        Write-Warning 'npm is not installed: the upload tests that need the node peers (tests/peers) will fail. Install node 20.'
+        return
+    }
+    Write-Step 'npm ci in tests/peers'
+    Push-Location $peers
+    try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') }
+    finally { Pop-Location }
+}
+
 function Invoke-Test {
     Invoke-Build
+    Install-TestPeers
     New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
     $results = @(
         Invoke-XunitTests

@@ -15,6 +15,10 @@ $config.Run.Path = $TestPath
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Detailed'
+if ([Console]::IsOutputRedirected) {
+    $config.Output.RenderMode = 'Plaintext'
+    $PSStyle.OutputRendering = 'PlainText'
+}
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = $ResultPath
