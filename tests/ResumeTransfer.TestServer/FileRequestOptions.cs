@@ -6,6 +6,10 @@ namespace ResumeTransfer.TestServer;
 /// <summary>The query parameters of a <c>/files/{name}</c> request (see <see cref="TestServerHost"/> for the list).</summary>
 internal sealed class FileRequestOptions
 {
+    /// <summary>Every fault name the server knows; anything else is a 400, so a typo in a test fails loudly.</summary>
+    public static readonly IReadOnlySet<string> KnownFaults =
+        new HashSet<string>(["drop", "short", "stall", "wrongrange", "ignorerange", "status", "gzip", "chunked"], StringComparer.Ordinal);
+
     public long Size { get; private init; }
 
     public int Seed { get; private init; } = 1;
@@ -75,7 +79,14 @@ internal sealed class FileRequestOptions
         {
             foreach (string name in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                faults.Add(name.ToLowerInvariant());
+                string fault = name.ToLowerInvariant();
+                if (!KnownFaults.Contains(fault))
+                {
+                    error = $"unknown fault '{name}'; known: {string.Join(", ", KnownFaults)}";
+                    return false;
+                }
+
+                faults.Add(fault);
             }
         }
 

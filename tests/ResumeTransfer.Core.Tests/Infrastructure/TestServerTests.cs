@@ -363,6 +363,16 @@ public sealed class TestServerTests : IDisposable
         Assert.Equal(query.Contains("nolastmodified", StringComparison.Ordinal), response.Content.Headers.LastModified is null);
     }
 
+    [Theory]
+    [InlineData("fault=dorp")]
+    [InlineData("size=-1")]
+    [InlineData("rate=0")]
+    public async Task BadParametersAre400SoTyposFailLoudly(string query)
+    {
+        using HttpResponseMessage response = await _client.GetAsync(Server.Url($"files/a.bin?size=10&tag={TestTags.New()}&{query}"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task StandaloneProcessPrintsReadyServesAndExitsOnSigterm()
     {
