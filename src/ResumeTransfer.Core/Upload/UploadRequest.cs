@@ -29,7 +29,7 @@ public enum ExistingUploadPolicy
 }
 
 /// <summary>One upload, as the caller asked for it. Immutable once handed to the engine.</summary>
-public sealed class UploadRequest
+public sealed record UploadRequest
 {
     /// <summary>Default parallel connections for protocols that allow them (S3, chunk API); tus is always sequential.</summary>
     public const int DefaultConnections = 4;

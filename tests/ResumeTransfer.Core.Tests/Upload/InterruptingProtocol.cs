@@ -1,0 +1,102 @@
+using ResumeTransfer.Core.Upload;
+
+namespace ResumeTransfer.Core.Tests.Upload;
+
+/// <summary>
+/// Wraps a real protocol to stop an upload the way Ctrl+C does: it cancels the run's token once
+/// <see cref="CancelAfterBytes"/> payload bytes have been handed to the network (mid-chunk), and counts every byte it
+/// saw go out, so a resumed run can be checked to send at most one chunk again. Everything else is the real protocol
+/// talking to the real server.
+/// </summary>
+internal sealed class InterruptingProtocol : IUploadProtocol
+{
+    private readonly IUploadProtocol inner;
+    private readonly CancellationTokenSource cancel;
+    private long transmitted;
+
+    public InterruptingProtocol(IUploadProtocol inner, CancellationTokenSource cancel, long cancelAfterBytes)
+    {
+        this.inner = inner;
+        this.cancel = cancel;
+        CancelAfterBytes = cancelAfterBytes;
+    }
+
+    public long CancelAfterBytes { get; }
+
+    /// <summary>Payload bytes handed to the network, over all attempts and chunks.</summary>
+    public long Transmitted => Interlocked.Read(ref transmitted);
+
+    public UploadProtocolKind Kind => inner.Kind;
+
+    public UploadAddressing Addressing => inner.Addressing;
+
+    public ChunkLimits ChunkLimits => inner.ChunkLimits;
+
+    public int MaximumConnections => inner.MaximumConnections;
+
+    public string Target => inner.Target;
+
+    public Task<UploadSession> CreateAsync(UploadSource source, long chunkSize, CancellationToken cancellationToken) => inner.CreateAsync(source, chunkSize, cancellationToken);
+
+    public Task<ServerUploadStatus?> GetStatusAsync(UploadSession session, UploadSource source, CancellationToken cancellationToken) => inner.GetStatusAsync(session, source, cancellationToken);
+
+    public async Task<ChunkReceipt> SendChunkAsync(UploadSession session, UploadSource source, UploadChunk chunk, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var counter = new Counter(this, progress);
+        try
+        {
+            return await inner.SendChunkAsync(session, source, chunk, counter, cancellationToken);
+        }
+        finally
+        {
+            counter.Close();
+        }
+    }
+
+    public Task<UploadCompletion> CompleteAsync(UploadSession session, UploadSource source, IReadOnlyList<ChunkReceipt> parts, CancellationToken cancellationToken) =>
+        inner.CompleteAsync(session, source, parts, cancellationToken);
+
+    public Task AbortAsync(UploadSession session, CancellationToken cancellationToken) => inner.AbortAsync(session, cancellationToken);
+
+    public void Dispose() => inner.Dispose();
+
+    /// <summary>Counts one attempt's bytes (the progress value is the position within the attempt's body).</summary>
+    private sealed class Counter : IProgress<long>
+    {
+        private readonly InterruptingProtocol owner;
+        private readonly IProgress<long>? next;
+        private long highest;
+
+        public Counter(InterruptingProtocol owner, IProgress<long>? next)
+        {
+            this.owner = owner;
+            this.next = next;
+        }
+
+        public void Report(long value)
+        {
+            next?.Report(value);
+            lock (this)
+            {
+                if (value > highest)
+                {
+                    Interlocked.Add(ref owner.transmitted, value - highest);
+                    highest = value;
+                }
+            }
+
+            if (owner.Transmitted >= owner.CancelAfterBytes)
+            {
+                owner.cancel.Cancel();
+            }
+        }
+
+        public void Close()
+        {
+            lock (this)
+            {
+                highest = 0;
+            }
+        }
+    }
+}
