@@ -101,7 +101,9 @@ function Get-TestServerSha256 {
 function Get-TestServerLog {
     # The requests the server logged with this tag, in arrival order (Time, Method, PathAndQuery, Range, StatusCode, BodyBytesSent...).
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Tag)
-    @(Invoke-RestMethod -Uri "$($Server.BaseUri)/_log?tag=$([uri]::EscapeDataString($Tag))" -TimeoutSec 30)
+    # Invoke-RestMethod returns a JSON array as one object: enumerate it, so callers get one entry per request.
+    $entries = Invoke-RestMethod -Uri "$($Server.BaseUri)/_log?tag=$([uri]::EscapeDataString($Tag))" -TimeoutSec 30
+    foreach ($entry in $entries) { $entry }
 }
 
 function Get-RangeStart {
