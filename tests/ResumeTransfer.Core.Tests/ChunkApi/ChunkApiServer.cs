@@ -37,11 +37,19 @@ public sealed class ChunkApiServer : IAsyncDisposable
     public ChunkApiLog Log { get; }
 
     /// <summary>Starts a receiver; with <paramref name="storageDirectory"/> it serves (and keeps) that directory, as a restarted server would.</summary>
+    /// <param name="storageDirectory">Existing storage to serve; null = a new temporary one.</param>
+    /// <param name="time">The receiver's clock (expiry).</param>
+    /// <param name="maxChunkSize">The receiver's chunk size limit.</param>
+    /// <param name="maxChunks">The receiver's chunk count limit.</param>
+    /// <param name="port">The port; 0 = ephemeral.</param>
+    /// <param name="faults">Request faults for client tests.</param>
     public static async Task<ChunkApiServer> StartAsync(
         string? storageDirectory = null,
         TimeProvider? time = null,
         long? maxChunkSize = null,
-        int? maxChunks = null)
+        int? maxChunks = null,
+        int port = 0,
+        ChunkApiFaults? faults = null)
     {
         var ownsStorage = storageDirectory is null;
         var storage = storageDirectory ?? Path.Combine(Path.GetTempPath(), $"rt-chunkapi-{Guid.NewGuid():N}");
@@ -57,9 +65,14 @@ public sealed class ChunkApiServer : IAsyncDisposable
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         builder.Services.AddRouting();
         var app = builder.Build();
+        if (faults is not null)
+        {
+            app.Use(faults.ApplyAsync);
+        }
+
         app.UseRouting();
         app.MapChunkApi("/chunks", storage, options);
         app.UseEndpoints(_ => { });
@@ -78,7 +91,7 @@ public sealed class ChunkApiServer : IAsyncDisposable
     public async Task<ChunkApiServer> RestartAsync(TimeProvider? time = null)
     {
         await StopAsync();
-        return await StartAsync(StorageDirectory, time);
+        return await StartAsync(StorageDirectory, time, port: Url.Port);
     }
 
     public async ValueTask DisposeAsync()

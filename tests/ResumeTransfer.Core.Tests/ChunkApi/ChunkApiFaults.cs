@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Http;
+
+namespace ResumeTransfer.Core.Tests.ChunkApi;
+
+/// <summary>
+/// Faults in front of the receiver for client tests: a delay before each chunk request is read (so a cancellation
+/// lands while chunks are in flight) and damaged bytes in the first chunk requests (as a bad link would damage them).
+/// </summary>
+public sealed class ChunkApiFaults
+{
+    private int _corruptLeft;
+
+    /// <summary>Waited before a chunk request's body is read.</summary>
+    public TimeSpan ChunkDelay { get; init; }
+
+    /// <summary>How many chunk requests get one byte of their chunk flipped.</summary>
+    public int CorruptChunks
+    {
+        get => Volatile.Read(ref _corruptLeft);
+        init => _corruptLeft = value;
+    }
+
+    internal async Task ApplyAsync(HttpContext context, RequestDelegate next)
+    {
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/chunks", StringComparison.Ordinal))
+        {
+            if (ChunkDelay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(ChunkDelay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            // 100 bytes before the end is inside the chunk's bytes: only the closing boundary (about 50 bytes) follows.
+            if (context.Request.ContentLength is > 200 and { } length && Interlocked.Decrement(ref _corruptLeft) >= 0)
+            {
+                context.Request.Body = new FlippingStream(context.Request.Body, length - 100);
+            }
+        }
+
+        await next(context);
+    }
+
+    /// <summary>Passes a stream through with the byte at one position inverted.</summary>
+    private sealed class FlippingStream(Stream inner, long flipAt) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Flip(buffer.AsSpan(offset), inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            return Flip(buffer.Span, read);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Flip(Span<byte> buffer, int read)
+        {
+            if (flipAt >= _position && flipAt < _position + read)
+            {
+                buffer[(int)(flipAt - _position)] ^= 0xFF;
+            }
+
+            _position += read;
+            return read;
+        }
+    }
+}
