@@ -60,8 +60,9 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
     public SwitchParameter Force { get; set; }
 
     /// <summary>Parallel connections (byte ranges) per file.</summary>
+    /// <remarks>The engine allows at most 32 connections to one server per file; more is abuse, not speed.</remarks>
     [Parameter]
-    [ValidateRange(1, 64)]
+    [ValidateRange(1, 32)]
     public int Connections { get; set; } = DownloadRequest.DefaultConnections;
 
     /// <summary>Extra request headers.</summary>
@@ -129,7 +130,7 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
 
         try
         {
-            headers = RequestOptions.ConvertHeaders(Headers);
+            headers = HeadersParameter.Convert(Headers);
         }
         catch (TransferException ex)
         {
@@ -247,8 +248,9 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
             Credential = Credential?.GetNetworkCredential(),
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             UserAgent = UserAgent,
-            ExpectedHash = ExpectedHash is null ? null : RequestOptions.NormalizeExpectedHash(ExpectedHash, HashAlgorithm),
-            HashAlgorithm = HashAlgorithm.ToUpperInvariant(),
+            // The engine checks the hash's form against the algorithm (InvalidArgument) before it touches anything.
+            ExpectedHash = ExpectedHash,
+            HashAlgorithm = HashAlgorithm,
             MaxRetries = MaxRetries,
             RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
             StallTimeout = TimeSpan.FromSeconds(TimeoutSec),

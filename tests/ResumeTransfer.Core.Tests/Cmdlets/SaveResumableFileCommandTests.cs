@@ -245,6 +245,87 @@ public sealed class SaveResumableFileCommandTests : IClassFixture<TestServerFixt
         Assert.False(File.Exists(target + ".rtstate"));
     }
 
+    [Fact]
+    public void HeadersUserAgentAndCredentialAreSent()
+    {
+        var tag = TestTags.New();
+        var url = server.Url($"auth/files/auth.bin?size=70000&tag={tag}&user=alice&pass=s3cret");
+
+        var (ps, _) = session.Run(
+            "param($u, $cred) Save-ResumableFile $u auth.bin -Credential $cred -AllowUnencryptedAuthentication -UserAgent 'rt-test/1' -Headers @{ 'X-Test' = 'a', 'b' }",
+            new Hashtable { ["u"] = url, ["cred"] = Credential("alice", "s3cret") });
+
+        Assert.Empty(ps.Streams.Error);
+        Assert.Equal(server.Sha256(70000), PowerShellSession.Sha256OfFile(session.PathOf("auth.bin")));
+        var requests = server.Log.ForTag(tag);
+        Assert.NotEmpty(requests);
+        Assert.All(requests, r =>
+        {
+            Assert.Equal("rt-test/1", r.UserAgent);
+            Assert.Equal("a, b", r.Headers["X-Test"]);
+            Assert.StartsWith("Basic ", r.Authorization, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void CredentialOverPlainHttpNeedsAllowUnencryptedAuthentication()
+    {
+        var tag = TestTags.New();
+        var url = server.Url($"auth/files/plain.bin?size=1000&tag={tag}&user=alice&pass=s3cret");
+
+        var (ps, _) = session.Run("param($u, $cred) Save-ResumableFile $u plain.bin -Credential $cred", new Hashtable { ["u"] = url, ["cred"] = Credential("alice", "s3cret") });
+
+        var error = Assert.Single(ps.Streams.Error);
+        Assert.StartsWith("InvalidArgument,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Empty(server.Log.ForTag(tag));
+        Assert.Empty(Directory.GetFileSystemEntries(session.Directory));
+    }
+
+    [Fact]
+    public void ExpectedHashBindsByPropertyNameAndAMismatchKeepsTheTargetAway()
+    {
+        var tag = TestTags.New();
+        var rows = new[]
+        {
+            PowerShellSession.Row(("Url", FileUrl("good.bin", 50_000, tag, seed: 7).ToString()), ("Destination", "good.bin"), ("ExpectedHash", server.Sha256(50_000, seed: 7).ToUpperInvariant())),
+            PowerShellSession.Row(("Url", FileUrl("bad.bin", 50_000, tag, seed: 8).ToString()), ("Destination", "bad.bin"), ("ExpectedHash", server.Sha256(50_000, seed: 7))),
+        };
+
+        var (ps, output) = session.Run("param($rows) $rows | Save-ResumableFile -PassThru", new Hashtable { ["rows"] = rows });
+
+        var error = Assert.Single(ps.Streams.Error);
+        Assert.StartsWith("IntegrityCheckFailed,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(ErrorCategory.InvalidResult, error.CategoryInfo.Category);
+        var result = Assert.IsType<DownloadResult>(Assert.Single(output).BaseObject);
+        Assert.Equal(server.Sha256(50_000, seed: 7), result.Hash, ignoreCase: true);
+        Assert.False(File.Exists(session.PathOf("bad.bin")));
+    }
+
+    [Fact]
+    public void AFilePathInAMissingDirectoryIsInvalidArgumentBeforeAnyRequest()
+    {
+        var tag = TestTags.New();
+
+        var (ps, _) = session.Run("param($u) Save-ResumableFile $u no/such/dir/file.bin", new Hashtable { ["u"] = FileUrl("file.bin", 10, tag) });
+
+        var error = Assert.Single(ps.Streams.Error);
+        Assert.StartsWith("InvalidArgument,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("does not exist", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Log.ForTag(tag));
+        Assert.Empty(Directory.GetFileSystemEntries(session.Directory));
+    }
+
     private Uri FileUrl(string name, long size, string tag, int seed = 1) =>
         server.Url($"files/{name}?size={size}&seed={seed}&tag={tag}");
+
+    private static PSCredential Credential(string user, string password)
+    {
+        var secure = new System.Security.SecureString();
+        foreach (var c in password)
+        {
+            secure.AppendChar(c);
+        }
+
+        return new PSCredential(user, secure);
+    }
 }
