@@ -11,13 +11,18 @@ namespace ResumeTransfer.Core.Download;
 /// <summary>
 /// Fetches one segment into the part file. Every attempt opens a new range at the segment's current
 /// <see cref="Segment.Next"/> (the bytes actually on disk), never at its original start, inside the retry pipeline.
-/// An attempt that moved the segment forward before failing renews the retry budget, so a long transfer over a
-/// flaky link is limited by failures in a row, not by failures in total (unless retrying is off).
+/// When the attempts of one retry budget moved the segment forward by at least <see cref="BudgetRenewalBytes"/> before
+/// the budget ran out, a fresh budget starts: a long transfer over a flaky link is limited by failures without real
+/// progress, not by failures in total. A server that cuts every response after a few bytes still exhausts it, and
+/// MaxRetries 0 still means no retry at all.
 /// </summary>
 internal sealed class SegmentFetcher
 {
     /// <summary>The back-off never grows beyond this.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(60);
+
+    /// <summary>Progress that earns a fresh retry budget.</summary>
+    public const long BudgetRenewalBytes = 1024 * 1024;
 
     private readonly IByteSource source;
     private readonly RemoteIdentity expected;
@@ -77,7 +82,7 @@ internal sealed class SegmentFetcher
         var box = new StrongBox<RangeBody?>(carried);
         try
         {
-            var highWater = scheduler.Position(segment).Next;
+            var renewAt = scheduler.Position(segment).Next + BudgetRenewalBytes;
             while (true)
             {
                 var (next, end) = scheduler.Position(segment);
@@ -94,12 +99,13 @@ internal sealed class SegmentFetcher
                         cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (TransientTransferException ex) when (request.MaxRetries > 0 && scheduler.Position(segment).Next > highWater)
+                catch (TransientTransferException ex) when (request.MaxRetries > 0 && scheduler.Position(segment).Next >= renewAt)
                 {
-                    highWater = scheduler.Position(segment).Next;
+                    var reached = scheduler.Position(segment).Next;
+                    renewAt = reached + BudgetRenewalBytes;
                     observer.OnMessage(
                         TransferMessageLevel.Verbose,
-                        $"'{name}': the connection reached byte {highWater} before failing ({ex.Message}); continuing from there with a fresh retry budget.");
+                        $"'{name}': retries ran out, but the connections got to byte {reached} first ({ex.Message}); continuing from there with a fresh retry budget.");
                 }
                 catch (TransientTransferException ex)
                 {

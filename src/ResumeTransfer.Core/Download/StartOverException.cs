@@ -36,11 +36,45 @@ internal sealed class StartOverException : Exception
     /// <summary>An open 200 response to continue with, or null to ask again.</summary>
     public RangeBody? Body { get; private set; }
 
+    /// <summary>
+    /// Ties <paramref name="resource"/> (the token source the body's reads depend on) to the body's lifetime: it is
+    /// disposed with the body by whoever ends up owning it.
+    /// </summary>
+    public void KeepAliveWithBody(IDisposable resource)
+    {
+        if (Body is { } body)
+        {
+            Body = new RangeBody(body.Answer, body.StartOffset, body.Length, body.Identity, body.Content, new OwnedPair(body, resource));
+        }
+        else
+        {
+            resource.Dispose();
+        }
+    }
+
     /// <summary>Hands the body to the caller, who then owns it.</summary>
     public RangeBody? TakeBody()
     {
         var body = Body;
         Body = null;
         return body;
+    }
+
+    private sealed class OwnedPair : IDisposable
+    {
+        private readonly IDisposable first;
+        private readonly IDisposable second;
+
+        public OwnedPair(IDisposable first, IDisposable second)
+        {
+            this.first = first;
+            this.second = second;
+        }
+
+        public void Dispose()
+        {
+            first.Dispose();
+            second.Dispose();
+        }
     }
 }

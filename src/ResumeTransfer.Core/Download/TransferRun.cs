@@ -36,58 +36,99 @@ internal sealed class TransferRun
     /// <summary>Runs to completion; <paramref name="carried"/> is an open 200 answer for the segment starting at byte 0.</summary>
     public async Task RunAsync(RangeBody? carried, CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
-        // The carried answer belongs to the first segment: hand it out before any other worker can take or split it.
-        var first = carried is null ? null : scheduler.TryTake();
-        if (carried is not null && first is null)
-        {
-            carried.Dispose();
-            carried = null;
-        }
-
-        var pending = new List<Task>(workerCount);
+        // One token source per worker: a worker that stops the run with an open 200 answer hands that answer to the
+        // next run, and the answer's reads depend on the token it was opened with, so that one must not be cancelled.
+        var tokens = new CancellationTokenSource[workerCount];
         for (var i = 0; i < workerCount; i++)
         {
-            var (segment, body) = i == 0 ? (first, carried) : (null, null);
-            pending.Add(Task.Run(() => WorkAsync(segment, body, stop.Token), CancellationToken.None));
+            tokens[i] = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         }
 
-        Exception? primary = null;
-        while (pending.Count > 0)
+        CancellationTokenSource? handedOver = null;
+        try
         {
-            var done = await Task.WhenAny(pending).ConfigureAwait(false);
-            pending.Remove(done);
-            if (done.Status == TaskStatus.RanToCompletion)
+            // The carried answer belongs to the first segment: hand it out before any other worker can take or split it.
+            var first = carried is null ? null : scheduler.TryTake();
+            if (carried is not null && first is null)
             {
-                continue;
+                carried.Dispose();
+                carried = null;
             }
 
-            Exception failure = done.IsCanceled
-                ? new OperationCanceledException(stop.Token)
-                : done.Exception!.InnerException ?? done.Exception;
-            if (primary is null || Rank(failure) > Rank(primary))
+            var workers = new Task[workerCount];
+            for (var i = 0; i < workerCount; i++)
+            {
+                var (segment, body, token) = i == 0 ? (first, carried, tokens[i].Token) : (null, null, tokens[i].Token);
+                workers[i] = Task.Run(() => WorkAsync(segment, body, token), CancellationToken.None);
+            }
+
+            var pending = new List<Task>(workers);
+            Exception? primary = null;
+            while (pending.Count > 0)
+            {
+                var done = await Task.WhenAny(pending).ConfigureAwait(false);
+                pending.Remove(done);
+                if (done.Status == TaskStatus.RanToCompletion)
+                {
+                    continue;
+                }
+
+                var index = Array.IndexOf(workers, done);
+                Exception failure = done.IsCanceled
+                    ? new OperationCanceledException(tokens[index].Token)
+                    : done.Exception!.InnerException ?? done.Exception;
+                if (primary is null || Rank(failure) > Rank(primary))
+                {
+                    (primary as StartOverException)?.TakeBody()?.Dispose();
+                    primary = failure;
+                    if (failure is StartOverException { Body: not null } restart)
+                    {
+                        if (tokens[index].IsCancellationRequested)
+                        {
+                            // Stopped already for another reason: this answer cannot be read any more; ask again instead.
+                            restart.TakeBody()?.Dispose();
+                        }
+                        else
+                        {
+                            handedOver = tokens[index];
+                            restart.KeepAliveWithBody(handedOver);
+                        }
+                    }
+                }
+                else
+                {
+                    (failure as StartOverException)?.TakeBody()?.Dispose();
+                }
+
+                foreach (var source in tokens)
+                {
+                    if (source != handedOver)
+                    {
+                        source.Cancel();
+                    }
+                }
+            }
+
+            if (cancellationToken.IsCancellationRequested)
             {
                 (primary as StartOverException)?.TakeBody()?.Dispose();
-                primary = failure;
+                cancellationToken.ThrowIfCancellationRequested();
             }
-            else
+
+            if (primary is not null)
             {
-                (failure as StartOverException)?.TakeBody()?.Dispose();
+                ExceptionDispatchInfo.Capture(primary).Throw();
             }
-
-            stop.Cancel();
         }
-
-        if (cancellationToken.IsCancellationRequested)
+        finally
         {
-            (primary as StartOverException)?.TakeBody()?.Dispose();
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-
-        if (primary is not null)
-        {
-            ExceptionDispatchInfo.Capture(primary).Throw();
+            foreach (var source in tokens)
+            {
+                if (source != handedOver)
+                {
+                    source.Dispose();
+                }
+            }
         }
     }
 

@@ -1,0 +1,264 @@
+using ResumeTransfer.Core.Download;
+using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.TestServer;
+using Xunit;
+using static ResumeTransfer.Core.Tests.Download.DownloadKit;
+
+namespace ResumeTransfer.Core.Tests.Download;
+
+/// <summary>The engine and the files beside a target: existing-file policies, lock, state content, folder targets.</summary>
+public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>, IDisposable
+{
+    private readonly TestServerFixture fixture;
+    private readonly HttpClient client = TransferHttpClientFactory.Create(8);
+    private readonly TempDir temp = new("rt-files");
+    private readonly DownloadObserver observer = new();
+
+    public DownloadEngineFilesTests(TestServerFixture fixture)
+    {
+        this.fixture = fixture;
+    }
+
+    private TestServerHost Server => fixture.Server;
+
+    public void Dispose()
+    {
+        client.Dispose();
+        temp.Dispose();
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData(".rtpart")]
+    [InlineData(".rtstate")]
+    public async Task ExistingFilesWithoutResumeOrForceAreLeftUntouched(string which)
+    {
+        var tag = TestTags.New();
+        var target = temp.File("keep.bin");
+        var path = which == "." ? target : target + which;
+        var original = new byte[] { 1, 2, 3, 4, 5 };
+        File.WriteAllBytes(path, original);
+        var written = File.GetLastWriteTimeUtc(path);
+
+        var failure = await Assert.ThrowsAsync<TransferException>(
+            () => Engine().DownloadAsync(Request(Server.Url($"files/keep.bin?size=100&tag={tag}"), target), 1, default));
+
+        Assert.Equal(TransferErrorKind.TargetExists, failure.Kind);
+        Assert.Contains("-Resume", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(original, File.ReadAllBytes(path));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+        Assert.Equal(new[] { Path.GetFileName(path) }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+        Assert.Empty(Server.Log.ForTag(tag));
+    }
+
+    [Fact]
+    public async Task ForceReplacesTheOldTargetOnlyAtTheEnd()
+    {
+        var tag = TestTags.New();
+        var size = 2 * MiB;
+        var target = temp.File("force.bin");
+        File.WriteAllText(target, "old");
+        File.WriteAllText(target + ".rtstate", "{\"schema\":99}");
+        File.WriteAllBytes(target + ".rtpart", new byte[10]);
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/force.bin?size={size}&tag={tag}"), target, policy: ExistingTargetPolicy.Overwrite), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(0, result.BytesResumed);
+        Assert.Equal(new[] { "force.bin" }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task SecondRunOnTheSameTargetIsStateLocked()
+    {
+        var tag = TestTags.New();
+        var size = 2 * MiB;
+        var target = temp.File("locked.bin");
+        var url = Server.Url($"files/locked.bin?size={size}&tag={tag}&rate={512 * 1024}");
+        using var cts = new CancellationTokenSource();
+        var first = Engine().DownloadAsync(Request(url, target, connections: 1), 1, cts.Token);
+        await WaitForBodyBytesAsync(Server, tag, 64 * 1024, first);
+        var requestsBefore = Server.Log.ForTag(tag).Count;
+
+        var second = await Assert.ThrowsAsync<TransferException>(
+            () => Engine().DownloadAsync(Request(url, target, connections: 1, policy: ExistingTargetPolicy.Resume), 2, default));
+
+        Assert.Equal(TransferErrorKind.StateLocked, second.Kind);
+        Assert.Equal(requestsBefore, Server.Log.ForTag(tag).Count);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.True(File.Exists(target + ".rtstate"), "the locked-out run must not have removed the first run's state");
+    }
+
+    [Fact]
+    public async Task StateFileHoldsNoSecrets()
+    {
+        var tag = TestTags.New();
+        var size = 4 * MiB;
+        var target = temp.File("private.bin");
+        var url = Server.Url($"files/private.bin?size={size}&tag={tag}&token=SECRET-QUERY&rate={2 * MiB}");
+        var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer SECRET-HEADER", ["Cookie"] = "session=SECRET-COOKIE" };
+        using var cts = new CancellationTokenSource();
+
+        var running = Engine().DownloadAsync(Request(url, target, connections: 2, headers: headers), 1, cts.Token);
+        await WaitForBodyBytesAsync(Server, tag, MiB, running);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+
+        var text = File.ReadAllText(target + ".rtstate");
+        Assert.False(text.Contains("SECRET", StringComparison.Ordinal), text);
+        Assert.False(text.Contains("token", StringComparison.OrdinalIgnoreCase), text);
+        Assert.False(text.Contains('?', StringComparison.Ordinal), text);
+        Assert.Contains($"\"uri\": \"{Server.Url("files/private.bin").AbsoluteUri}\"", text, StringComparison.Ordinal);
+        Assert.Contains(Server.Log.ForTag(tag), r => r.Authorization == "Bearer SECRET-HEADER");
+        Assert.True(BytesOnDisk(ReadState(target)) > 0);
+    }
+
+    [Fact]
+    public async Task ResumeOfAnotherAddressIsInvalidState()
+    {
+        var tag = TestTags.New();
+        var target = temp.File("other.bin");
+        var url = Server.Url($"files/other.bin?size={3 * MiB}&tag={tag}&rate={2 * MiB}");
+        using (var cts = new CancellationTokenSource())
+        {
+            var running = Engine().DownloadAsync(Request(url, target), 1, cts.Token);
+            await WaitForBodyBytesAsync(Server, tag, 256 * 1024, running);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+
+        var state = File.ReadAllText(target + ".rtstate");
+
+        var failure = await Assert.ThrowsAsync<TransferException>(
+            () => Engine().DownloadAsync(Request(Server.Url($"files/other.bin?size={3 * MiB}&tag={tag}&sig=2"), target, policy: ExistingTargetPolicy.Resume), 1, default));
+
+        Assert.Equal(TransferErrorKind.InvalidState, failure.Kind);
+        Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(state, File.ReadAllText(target + ".rtstate"));
+    }
+
+    [Fact]
+    public async Task CorruptStateIsInvalidStateAndKept()
+    {
+        var tag = TestTags.New();
+        var target = temp.File("corrupt.bin");
+        File.WriteAllText(target + ".rtstate", "{\"schema\":1,\"segm");
+        File.WriteAllBytes(target + ".rtpart", new byte[100]);
+
+        var failure = await Assert.ThrowsAsync<TransferException>(
+            () => Engine().DownloadAsync(Request(Server.Url($"files/c.bin?size=100&tag={tag}"), target, policy: ExistingTargetPolicy.Resume), 1, default));
+
+        Assert.Equal(TransferErrorKind.InvalidState, failure.Kind);
+        Assert.Equal("{\"schema\":1,\"segm", File.ReadAllText(target + ".rtstate"));
+        Assert.Equal(100, new FileInfo(target + ".rtpart").Length);
+    }
+
+    [Fact]
+    public async Task ExistingTargetIsContinuedAsAPrefixWithAWarning()
+    {
+        var tag = TestTags.New();
+        var size = 3 * MiB;
+        var prefix = MiB + 1000;
+        var target = temp.File("prefix.bin");
+        File.WriteAllBytes(target, Server.Content(size).AsSpan(0, (int)prefix).ToArray());
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/prefix.bin?size={size}&tag={tag}"), target, connections: 1, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(prefix, result.BytesResumed);
+        Assert.Equal($"bytes={prefix}-{size - 1}", Assert.Single(DataRequests(Server, tag)).Range);
+        Assert.Contains(observer.Warnings, w => w.Contains("prefix", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ExistingTargetOfTheRemoteLengthIsKeptAndCheckedWithExpectedHash()
+    {
+        var tag = TestTags.New();
+        var size = 5000;
+        var target = temp.File("same.bin");
+        File.WriteAllBytes(target, Server.Content(size));
+
+        var result = await Engine().DownloadAsync(
+            Request(Server.Url($"files/same.bin?size={size}&tag={tag}"), target, policy: ExistingTargetPolicy.Resume, expectedHash: Server.Sha256(size)), 1, default);
+
+        Assert.Equal(0, result.BytesDownloaded);
+        Assert.Equal(size, result.BytesResumed);
+        Assert.Empty(DataRequests(Server, tag));
+
+        File.WriteAllBytes(target, new byte[size]);
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(
+            Request(Server.Url($"files/same.bin?size={size}&tag={tag}"), target, policy: ExistingTargetPolicy.Resume, expectedHash: Server.Sha256(size)), 1, default));
+        Assert.Equal(TransferErrorKind.IntegrityCheckFailed, failure.Kind);
+        Assert.Equal(new byte[size], File.ReadAllBytes(target));
+    }
+
+    [Fact]
+    public async Task ExistingTargetLongerThanTheRemoteFileIsNotTouched()
+    {
+        var tag = TestTags.New();
+        var target = temp.File("long.bin");
+        File.WriteAllBytes(target, new byte[2000]);
+
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(
+            Request(Server.Url($"files/long.bin?size=1000&tag={tag}"), target, policy: ExistingTargetPolicy.Resume), 1, default));
+
+        Assert.Equal(TransferErrorKind.TargetExists, failure.Kind);
+        Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(new byte[2000], File.ReadAllBytes(target));
+        Assert.Equal(new[] { "long.bin" }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task PartFileWithoutStateIsNotTrusted()
+    {
+        var tag = TestTags.New();
+        var size = MiB;
+        var target = temp.File("orphan.bin");
+        File.WriteAllBytes(target + ".rtpart", Enumerable.Repeat((byte)0xAB, (int)size).ToArray());
+
+        await Engine().DownloadAsync(Request(Server.Url($"files/orphan.bin?size={size}&tag={tag}"), target, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Contains(observer.Warnings, w => w.Contains("without its state file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FolderTargetTakesFilenameStarOverFilename()
+    {
+        var tag = TestTags.New();
+        var disposition = Uri.EscapeDataString("attachment; filename=\"plain.bin\"; filename*=UTF-8''n%C3%A4me%20%E2%9C%93.bin");
+        var folder = temp.File("out") + Path.DirectorySeparatorChar;
+
+        var result = await Engine().DownloadAsync(
+            Request(Server.Url($"files/url-name.bin?size=3000&tag={tag}&disposition={disposition}"), folder, outputIsDirectory: true), 1, default);
+
+        Assert.Equal(Path.Combine(temp.File("out"), "näme ✓.bin"), result.Path);
+        Assert.Equal(Server.Sha256(3000), Sha256OfFile(result.Path));
+        Assert.Equal(new[] { "näme ✓.bin" }, Directory.GetFiles(temp.File("out")).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData("attachment; filename=\"../../escape.bin\"", "escape.bin")]
+    [InlineData("attachment; filename=\"..\\\\..\\\\win.bin\"", "win.bin")]
+    [InlineData("attachment; filename=\"CON\"", "_CON")]
+    [InlineData("attachment; filename=\"...\"", "url%20name.bin")]
+    public async Task FolderTargetNeverLeavesTheFolder(string disposition, string expected)
+    {
+        var tag = TestTags.New();
+        var folder = temp.File("safe");
+        Directory.CreateDirectory(folder);
+
+        var result = await Engine().DownloadAsync(
+            Request(Server.Url($"files/url%20name.bin?size=100&tag={tag}&disposition={Uri.EscapeDataString(disposition)}"), folder, outputIsDirectory: true), 1, default);
+
+        Assert.Equal(folder, Path.GetDirectoryName(result.Path));
+        Assert.Equal(Uri.UnescapeDataString(expected), Path.GetFileName(result.Path));
+        Assert.Single(Directory.GetFiles(folder));
+        Assert.Single(Directory.GetFileSystemEntries(temp.Path));
+    }
+
+    private DownloadEngine Engine() => new(client, TimeProvider.System, observer);
+}

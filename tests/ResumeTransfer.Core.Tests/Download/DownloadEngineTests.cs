@@ -1,0 +1,258 @@
+using ResumeTransfer.Core.Download;
+using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.TestServer;
+using Xunit;
+using static ResumeTransfer.Core.Tests.Download.DownloadKit;
+
+namespace ResumeTransfer.Core.Tests.Download;
+
+/// <summary>The engine against the real test server: fresh downloads, resume, hashes and the finished files.</summary>
+public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDisposable
+{
+    private readonly TestServerFixture fixture;
+    private readonly HttpClient client = TransferHttpClientFactory.Create(8);
+    private readonly TempDir temp = new("rt-engine");
+    private readonly DownloadObserver observer = new();
+
+    public DownloadEngineTests(TestServerFixture fixture)
+    {
+        this.fixture = fixture;
+    }
+
+    private TestServerHost Server => fixture.Server;
+
+    public void Dispose()
+    {
+        client.Dispose();
+        temp.Dispose();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task FreshDownloadHasTheServersBytes(int connections)
+    {
+        var tag = TestTags.New();
+        var size = (5 * MiB) + 123;
+        var target = temp.File("fresh.bin");
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/fresh.bin?size={size}&tag={tag}"), target, connections), 7, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(size, result.Length);
+        Assert.Equal(size, result.BytesDownloaded);
+        Assert.Equal(0, result.BytesResumed);
+        Assert.Equal(connections, result.Connections);
+        Assert.Equal($"\"s1-v1-n{size}\"", result.ETag);
+        Assert.False(result.Restarted);
+        Assert.Equal(new[] { "fresh.bin" }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+
+        var data = DataRequests(Server, tag);
+        Assert.True(data.Count >= connections, $"{data.Count} data requests for {connections} connections");
+        Assert.All(data, r => Assert.Equal(result.ETag, r.IfRange));
+        Assert.All(data, r => Assert.Equal(206, r.StatusCode));
+
+        var last = observer.Progress[^1];
+        Assert.Equal(TransferPhase.Completed, last.Phase);
+        Assert.Equal(7, last.Id);
+        Assert.Equal(size, last.CompletedBytes);
+        Assert.Equal(size, last.TotalBytes);
+        Assert.Equal("fresh.bin", last.Name);
+    }
+
+    [Fact]
+    public async Task EmptyFileIsDownloaded()
+    {
+        var tag = TestTags.New();
+        var target = temp.File("empty.bin");
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/empty.bin?size=0&tag={tag}"), target), 1, default);
+
+        Assert.Equal(0, new FileInfo(target).Length);
+        Assert.Equal(0, result.Length);
+        Assert.False(File.Exists(target + ".rtstate"));
+    }
+
+    [Fact]
+    public async Task UnknownLengthWithoutRangesIsFetchedWholeOverOneConnection()
+    {
+        var tag = TestTags.New();
+        var size = (2 * MiB) + 5;
+        var target = temp.File("chunked.bin");
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/c.bin?size={size}&noranges=1&fault=chunked&tag={tag}"), target), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(size, result.Length);
+        Assert.Equal(1, result.Connections);
+        Assert.Single(DataRequests(Server, tag));
+    }
+
+    [Fact]
+    public async Task ResumeAfterADropFetchesOnlyTheRest()
+    {
+        var tag = TestTags.New();
+        var size = 6 * MiB;
+        var target = temp.File("drop.bin");
+        // Request 1 is the probe, request 2 the data: it is cut after 3 MiB, and retrying is off.
+        var url = Server.Url($"files/drop.bin?size={size}&tag={tag}&fault=drop&at={3 * MiB}&times=2");
+        var probeUrl = Server.Url($"files/drop.bin?size={size}&tag={tag}");
+        var engine = EngineProbingElsewhere(client, observer, probeUrl);
+
+        var failure = await Assert.ThrowsAnyAsync<TransferException>(() => engine.DownloadAsync(Request(url, target, connections: 1, maxRetries: 0), 1, default));
+
+        Assert.Contains("-Resume", failure.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+        var saved = ReadState(target);
+        var onDisk = BytesOnDisk(saved);
+        Assert.InRange(onDisk, 1, 3 * MiB);
+        var firstRun = Server.Log.ForTag(tag).Count;
+
+        var result = await engine.DownloadAsync(Request(url, target, connections: 1, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(onDisk, result.BytesResumed);
+        Assert.Equal(size - onDisk, result.BytesDownloaded);
+        var secondRun = DataRequests(Server, tag).Where(r => r.TagSequence > firstRun).ToList();
+        var resumed = Assert.Single(secondRun);
+        Assert.Equal($"bytes={onDisk}-{size - 1}", resumed.Range);
+        Assert.Equal($"\"s1-v1-n{size}\"", resumed.IfRange);
+        Assert.False(File.Exists(target + ".rtstate"));
+        Assert.False(File.Exists(target + ".rtpart"));
+    }
+
+    [Fact]
+    public async Task ResumeWithMoreConnectionsSplitsTheRemainder()
+    {
+        var tag = TestTags.New();
+        var size = 8 * MiB;
+        var target = temp.File("split.bin");
+        var url = Server.Url($"files/split.bin?size={size}&tag={tag}&fault=drop&at={MiB}&times=2");
+        var engine = EngineProbingElsewhere(client, observer, Server.Url($"files/split.bin?size={size}&tag={tag}"));
+        await Assert.ThrowsAnyAsync<TransferException>(() => engine.DownloadAsync(Request(url, target, connections: 1, maxRetries: 0), 1, default));
+        var onDisk = BytesOnDisk(ReadState(target));
+        var firstRun = Server.Log.ForTag(tag).Count;
+
+        var result = await engine.DownloadAsync(Request(url, target, connections: 4, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        var starts = DataRequests(Server, tag).Where(r => r.TagSequence > firstRun).Select(r => RangeStart(r.Range)).ToList();
+        Assert.True(starts.Count >= 4, $"only {starts.Count} ranges after resuming");
+        Assert.Equal(onDisk, starts.Min());
+        Assert.Equal(size - onDisk, result.BytesDownloaded);
+    }
+
+    [Fact]
+    public async Task CancelledDownloadKeepsItsProgressAndResumes()
+    {
+        var tag = TestTags.New();
+        var size = 4 * MiB;
+        var target = temp.File("cancel.bin");
+        var url = Server.Url($"files/cancel.bin?size={size}&tag={tag}&rate={2 * MiB}");
+        using var cts = new CancellationTokenSource();
+
+        var running = Engine().DownloadAsync(Request(url, target, connections: 2), 1, cts.Token);
+        await WaitForBodyBytesAsync(Server, tag, MiB, running);
+        cts.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        var onDisk = BytesOnDisk(ReadState(target));
+        Assert.True(onDisk > 0, "the final checkpoint recorded nothing");
+        Assert.False(File.Exists(target));
+        Assert.False(File.Exists(target + ".rtlock"));
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/cancel.bin?size={size}&tag={tag}&rate={2 * MiB}"), target, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(onDisk, result.BytesResumed);
+    }
+
+    [Fact]
+    public async Task CompleteStateIsFinishedWithoutFetchingAgain()
+    {
+        // A run that stopped between its last checkpoint and the rename: all bytes are on disk.
+        var tag = TestTags.New();
+        var size = 3 * MiB;
+        var target = temp.File("done.bin");
+        var url = Server.Url($"files/done.bin?size={size}&tag={tag}");
+        await Engine().DownloadAsync(Request(url, target), 1, default);
+        File.Move(target, target + ".rtpart");
+        var store = new State.DownloadStateStore(target + ".rtstate");
+        var state = new ResumePlanner(Request(url, target), TargetPaths.ForFile(target), store, observer, TimeProvider.System)
+            .NewState(new Sources.RemoteIdentity(size, $"\"s1-v1-n{size}\"", null, false), true, url);
+        state.Segments[0].Next = size;
+        store.Save(state);
+        var before = Server.Log.ForTag(tag).Count;
+
+        var result = await Engine().DownloadAsync(Request(url, target, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(0, result.BytesDownloaded);
+        Assert.Equal(size, result.BytesResumed);
+        Assert.DoesNotContain(DataRequests(Server, tag), r => r.TagSequence > before);
+    }
+
+    [Fact]
+    public async Task ExpectedHashIsCheckedBeforeTheTargetAppears()
+    {
+        var tag = TestTags.New();
+        var size = MiB + 1;
+        var target = temp.File("hash.bin");
+        var url = Server.Url($"files/hash.bin?size={size}&tag={tag}");
+        var wrong = new string('0', 64);
+
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, target, expectedHash: wrong), 1, default));
+
+        Assert.Equal(TransferErrorKind.IntegrityCheckFailed, failure.Kind);
+        Assert.Contains(Server.Sha256(size), failure.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target + ".rtpart"));
+
+        var result = await Engine().DownloadAsync(Request(url, target, policy: ExistingTargetPolicy.Overwrite, expectedHash: Server.Sha256(size).ToUpperInvariant()), 1, default);
+
+        Assert.Equal(Server.Sha256(size), result.Hash);
+        Assert.Equal("SHA256", result.HashAlgorithm);
+        Assert.True(File.Exists(target));
+    }
+
+    [Theory]
+    [InlineData("MD5")]
+    [InlineData("sha512")]
+    public async Task ComputeHashReportsTheChosenAlgorithm(string algorithm)
+    {
+        var tag = TestTags.New();
+        var target = temp.File("algo.bin");
+        var request = new DownloadRequest
+        {
+            Uri = Server.Url($"files/algo.bin?size=1000&tag={tag}"),
+            OutputPath = target,
+            HashAlgorithm = algorithm,
+            ComputeHash = true,
+        };
+
+        var result = await Engine().DownloadAsync(request, 1, default);
+
+        using var hasher = System.Security.Cryptography.IncrementalHash.CreateHash(new System.Security.Cryptography.HashAlgorithmName(algorithm.ToUpperInvariant()));
+        hasher.AppendData(Server.Content(1000));
+        Assert.Equal(Convert.ToHexStringLower(hasher.GetHashAndReset()), result.Hash);
+    }
+
+    [Fact]
+    public async Task InvalidRequestsFailBeforeAnyRequest()
+    {
+        var tag = TestTags.New();
+        var url = Server.Url($"files/x.bin?size=10&tag={tag}");
+
+        var badHash = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, temp.File("x"), expectedHash: "abc"), 1, default));
+        var badConnections = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, temp.File("x"), connections: 0), 1, default));
+        var noFolder = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, temp.File("missing/x")), 1, default));
+
+        Assert.Equal(TransferErrorKind.InvalidArgument, badHash.Kind);
+        Assert.Equal(TransferErrorKind.InvalidArgument, badConnections.Kind);
+        Assert.Equal(TransferErrorKind.InvalidArgument, noFolder.Kind);
+        Assert.Empty(Server.Log.ForTag(tag));
+    }
+
+    private DownloadEngine Engine() => new(client, TimeProvider.System, observer);
+}
