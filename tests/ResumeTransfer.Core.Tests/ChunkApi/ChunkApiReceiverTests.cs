@@ -506,6 +506,24 @@ public sealed class ChunkApiReceiverLifetimeTests
     }
 
     [Fact]
+    public async Task TheMiddlewareMountServesTheSameApi()
+    {
+        await using var server = await ChunkApiServer.StartAsync(asMiddleware: true);
+        using var client = new HttpClient();
+        var api = new ChunkApiCalls(client, server.Url);
+        var id = ChunkApiCalls.NewUploadId();
+        var file = ChunkApiCalls.RandomBytes(2500, 32);
+
+        await api.SendAllAsync(id, "mw.bin", file, 1000);
+        Assert.Equal(new long[] { 0, 1, 2 }, (await api.StatusAsync(id)).Longs("received"));
+        Assert.Equal(ChunkApiCalls.Sha256(file), (await api.MergeAsync(id, "mw.bin", ChunkApiCalls.Sha256(file))).Body.GetProperty("sha256").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync(id)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(server.Url + "/other")).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.GetAsync(server.Url + "/merge")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri(server.Url, "/elsewhere"))).StatusCode);
+    }
+
+    [Fact]
     public async Task AnUploadUntouchedForLongerThanTheExpiryIsForgotten()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

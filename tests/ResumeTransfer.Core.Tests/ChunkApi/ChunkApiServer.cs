@@ -43,13 +43,15 @@ public sealed class ChunkApiServer : IAsyncDisposable
     /// <param name="maxChunks">The receiver's chunk count limit.</param>
     /// <param name="port">The port; 0 = ephemeral.</param>
     /// <param name="faults">Request faults for client tests.</param>
+    /// <param name="asMiddleware">Mount with UseChunkApi (no endpoint routing) instead of MapChunkApi.</param>
     public static async Task<ChunkApiServer> StartAsync(
         string? storageDirectory = null,
         TimeProvider? time = null,
         long? maxChunkSize = null,
         int? maxChunks = null,
         int port = 0,
-        ChunkApiFaults? faults = null)
+        ChunkApiFaults? faults = null,
+        bool asMiddleware = false)
     {
         var ownsStorage = storageDirectory is null;
         var storage = storageDirectory ?? Path.Combine(Path.GetTempPath(), $"rt-chunkapi-{Guid.NewGuid():N}");
@@ -66,16 +68,28 @@ public sealed class ChunkApiServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        builder.Services.AddRouting();
+        if (!asMiddleware)
+        {
+            builder.Services.AddRouting();
+        }
+
         var app = builder.Build();
         if (faults is not null)
         {
             app.Use(faults.ApplyAsync);
         }
 
-        app.UseRouting();
-        app.MapChunkApi("/chunks", storage, options);
-        app.UseEndpoints(_ => { });
+        if (asMiddleware)
+        {
+            app.UseChunkApi("/chunks", storage, options);
+        }
+        else
+        {
+            app.UseRouting();
+            app.MapChunkApi("/chunks", storage, options);
+            app.UseEndpoints(_ => { });
+        }
+
         app.Run(context =>
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;

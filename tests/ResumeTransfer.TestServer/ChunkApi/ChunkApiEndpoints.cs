@@ -27,4 +27,45 @@ public static class ChunkApiEndpoints
         group.MapPost("/merge", receiver.MergeAsync);
         return app;
     }
+
+    /// <summary>
+    /// Mounts the receiver as middleware, for pipelines without endpoint routing (one line before a terminal
+    /// <c>app.Run</c>). Requests under <paramref name="prefix"/> that are not chunk API calls get 404 or 405.
+    /// </summary>
+    public static IApplicationBuilder UseChunkApi(this IApplicationBuilder app, string prefix, string storageDirectory, ChunkApiOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentException.ThrowIfNullOrEmpty(storageDirectory);
+        options ??= new ChunkApiOptions();
+
+        var receiver = new ChunkApiReceiver(new ChunkStore(storageDirectory, options), options);
+        return app.Map("/" + prefix.Trim('/'), branch => branch.Run(context =>
+        {
+            var path = context.Request.Path.Value?.TrimEnd('/') ?? string.Empty;
+            var method = context.Request.Method;
+            (string Method, RequestDelegate Handler)? call = path switch
+            {
+                "" when HttpMethods.IsDelete(method) => (method, receiver.DeleteAsync),
+                "" => (HttpMethods.Post, receiver.PostChunkAsync),
+                "/status" => (HttpMethods.Get, receiver.GetStatusAsync),
+                "/merge" => (HttpMethods.Post, receiver.MergeAsync),
+                _ => null,
+            };
+
+            if (call is not { } found)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            if (!string.Equals(found.Method, method, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                context.Response.Headers.Allow = path.Length == 0 ? "POST, DELETE" : found.Method;
+                return Task.CompletedTask;
+            }
+
+            return found.Handler(context);
+        }));
+    }
 }
