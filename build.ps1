@@ -248,6 +248,7 @@ function Invoke-Demo {
     Invoke-Build
     . (Join-Path $Root 'tests/pester/TestServer.ps1')
     . (Join-Path $Root 'tests/pester/DetachedPwsh.ps1')
+    . (Join-Path $Root 'tests/pester/StateFile.ps1')
     $interactive = -not [Console]::IsOutputRedirected
     if (-not $interactive) { $ProgressPreference = 'SilentlyContinue' }
     $size = 200MB
@@ -275,7 +276,7 @@ function Invoke-Demo {
         $sent = 0L
         $deadline = [DateTime]::UtcNow.AddSeconds(120)
         while (-not $child.Process.HasExited -and [DateTime]::UtcNow -lt $deadline) {
-            $sent = (Get-TestServerLog $server $tag | Measure-Object -Property bodyBytesSent -Sum).Sum
+            $sent = Get-BytesSent @(Get-TestServerLog $server $tag)
             if ($sent -ge 0.45 * $size) { break }
             Start-Sleep -Milliseconds 100
         }
@@ -291,8 +292,13 @@ function Invoke-Demo {
         Get-ChildItem -LiteralPath $work -File -Filter 'demo.bin*' |
             ForEach-Object { '    {0,-16} {1,15:N0} bytes' -f $_.Name, $_.Length } | Write-Host
         $statePath = "$target.rtstate"
-        if (-not (Test-Path -LiteralPath $statePath)) { throw "No state file was left at ${statePath}: nothing to resume from." }
-        Write-Host "    $([IO.Path]::GetFileName($statePath)):"
+        $progress = Get-DownloadProgress $statePath
+        if (-not $progress) { throw "No readable state file was left at ${statePath}: nothing to resume from." }
+        if ((Get-Item -LiteralPath "$target.rtpart").Length -eq $size) {
+            Write-Host '    The part file has its full length (each connection writes at its own offsets);'
+        }
+        Write-Host ('    the state file records which bytes are safely there: {0:N0} bytes in {1} segments. {2}:' -f
+            $progress.BytesOnDisk, $progress.Segments, [IO.Path]::GetFileName($statePath))
         Get-Content -LiteralPath $statePath -Raw | ConvertFrom-Json | ConvertTo-Json -Depth 10 |
             ForEach-Object { $_ -split "`n" } | ForEach-Object { "      $_" } | Write-Host
 
@@ -300,17 +306,17 @@ function Invoke-Demo {
         $before = @(Get-TestServerLog $server $tag).Count
         Import-Module $ModuleDir -Force
         $result = Save-ResumableFile -Uri $uri -OutFile $target -Connections $connections -Resume -PassThru
-        $result | Format-Table | Out-String | Write-Host
+        $result | Format-Table | Out-String -Width 160 | Write-Host
         $second = @(Get-TestServerLog $server $tag | Select-Object -Skip $before)
-        $fromServer = ($second | Measure-Object -Property bodyBytesSent -Sum).Sum
+        $fromServer = Get-BytesSent $second
         $firstRange = ($second | Where-Object { $_.method -eq 'GET' -and $_.range -and $_.range -ne 'bytes=0-0' } | Select-Object -First 1).range
 
         $expected = Get-TestServerSha256 $server -Size $size
         $actual = (Get-FileHash -LiteralPath $target -Algorithm SHA256).Hash.ToLowerInvariant()
         Write-Host ('    resumed (kept from run 1) : {0,15:N0} bytes' -f $result.BytesResumed)
         Write-Host ('    fetched in run 2          : {0,15:N0} bytes (server sent {1:N0} for run 2; first range {2})' -f $result.BytesDownloaded, $fromServer, $firstRange)
-        Write-Host "    SHA-256 of $([IO.Path]::GetFileName($target)): $actual"
-        Write-Host "    SHA-256 from the server : $expected"
+        Write-Host "    SHA-256 of the result     : $actual"
+        Write-Host "    SHA-256 from the server   : $expected"
         $leftovers = @(Get-ChildItem -LiteralPath $work -File -Filter 'demo.bin.rt*')
         if ($actual -ne $expected) { throw 'MISMATCH: the resumed file is not the file the server serves.' }
         if ($leftovers) { throw "The download succeeded but left $($leftovers.Name -join ', ') behind." }

@@ -106,6 +106,14 @@ function Get-TestServerLog {
     foreach ($entry in $entries) { $entry }
 }
 
+function Get-BytesSent {
+    # The body bytes the server sent for these log entries (so far, for requests still running).
+    param([object[]] $Entries)
+    $sum = 0L
+    foreach ($e in $Entries) { $sum += [long]$e.bodyBytesSent }
+    $sum
+}
+
 function Get-RangeStart {
     # 123 for 'bytes=123-' or 'bytes=123-456'; $null when there is no (single) range.
     param([string] $Range)
