@@ -80,91 +80,59 @@ internal sealed class ChunkApiReceiver
         await WriteJsonAsync(context, status, body);
     }
 
-    public async Task GetStatusAsync(HttpContext context)
+    public Task GetStatusAsync(HttpContext context) => AnswerAsync(context, ChunkApiOperation.Status, async id =>
+    {
+        var upload = await _store.GetStatusAsync(id, context.RequestAborted) ?? throw ChunkApiException.NotFound(id);
+        return (StatusCodes.Status200OK, new JsonObject
+        {
+            ["upload_id"] = id,
+            ["filename"] = upload.Upload.Filename,
+            ["chunk_size"] = upload.Upload.ChunkSize,
+            ["total_size"] = upload.Upload.TotalSize,
+            ["total_chunks"] = upload.Upload.TotalChunks,
+            ["received"] = new JsonArray([.. upload.Received.Select(i => (JsonNode)JsonValue.Create(i))]),
+            ["complete"] = upload.Complete,
+            ["expires"] = upload.Expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        });
+    });
+
+    public Task MergeAsync(HttpContext context) => AnswerAsync(context, ChunkApiOperation.Merge, async id =>
+    {
+        var fileName = ChunkApiFields.ParseFileName(SingleQuery(context, "filename"));
+        var sha256 = SingleQuery(context, "sha256") is { } given ? ChunkApiFields.ParseHex(given, "sha256", 64) : null;
+        var result = await _store.MergeAsync(id, fileName, sha256);
+        return (StatusCodes.Status200OK, new JsonObject
+        {
+            ["upload_id"] = id,
+            ["filename"] = result.Filename,
+            ["size"] = result.Size,
+            ["sha256"] = result.Sha256,
+        });
+    });
+
+    public Task DeleteAsync(HttpContext context) => AnswerAsync(context, ChunkApiOperation.Delete, async id =>
+        await _store.DeleteAsync(id, context.RequestAborted)
+            ? (StatusCodes.Status204NoContent, null)
+            : throw ChunkApiException.NotFound(id));
+
+    /// <summary>The shape of the calls addressed by <c>?upload_id=</c>: parse it, run the call, log, answer.</summary>
+    private async Task AnswerAsync(HttpContext context, ChunkApiOperation operation, Func<string, Task<(int Status, JsonObject? Body)>> call)
     {
         _store.SweepIfDue();
-        string? id = null;
+        string? rawId = null;
         int status;
-        JsonObject body;
+        JsonObject? body;
         try
         {
-            id = SingleQuery(context, "upload_id");
-            var upload = await _store.GetStatusAsync(ChunkApiFields.ParseUploadId(id), context.RequestAborted)
-                ?? throw ChunkApiException.NotFound(id!);
-            status = StatusCodes.Status200OK;
-            body = new JsonObject
-            {
-                ["upload_id"] = id,
-                ["filename"] = upload.Upload.Filename,
-                ["chunk_size"] = upload.Upload.ChunkSize,
-                ["total_size"] = upload.Upload.TotalSize,
-                ["total_chunks"] = upload.Upload.TotalChunks,
-                ["received"] = new JsonArray([.. upload.Received.Select(i => (JsonNode)JsonValue.Create(i))]),
-                ["complete"] = upload.Complete,
-                ["expires"] = upload.Expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            };
+            rawId = SingleQuery(context, "upload_id");
+            (status, body) = await call(ChunkApiFields.ParseUploadId(rawId));
         }
         catch (ChunkApiException ex)
         {
             (status, body) = (ex.StatusCode, ex.ToBody());
         }
 
-        Log(ChunkApiOperation.Status, id, null, status, body);
-        await WriteJsonAsync(context, status, body);
-    }
-
-    public async Task MergeAsync(HttpContext context)
-    {
-        _store.SweepIfDue();
-        string? id = null;
-        int status;
-        JsonObject body;
-        try
-        {
-            id = SingleQuery(context, "upload_id");
-            var uploadId = ChunkApiFields.ParseUploadId(id);
-            var fileName = ChunkApiFields.ParseFileName(SingleQuery(context, "filename"));
-            var sha256 = SingleQuery(context, "sha256") is { } given ? ChunkApiFields.ParseHex(given, "sha256", 64) : null;
-            var result = await _store.MergeAsync(uploadId, fileName, sha256);
-            status = StatusCodes.Status200OK;
-            body = new JsonObject
-            {
-                ["upload_id"] = uploadId,
-                ["filename"] = result.Filename,
-                ["size"] = result.Size,
-                ["sha256"] = result.Sha256,
-            };
-        }
-        catch (ChunkApiException ex)
-        {
-            (status, body) = (ex.StatusCode, ex.ToBody());
-        }
-
-        Log(ChunkApiOperation.Merge, id, null, status, body);
-        await WriteJsonAsync(context, status, body);
-    }
-
-    public async Task DeleteAsync(HttpContext context)
-    {
-        string? id = null;
-        int status;
-        JsonObject? body = null;
-        try
-        {
-            id = SingleQuery(context, "upload_id");
-            if (!await _store.DeleteAsync(ChunkApiFields.ParseUploadId(id), context.RequestAborted))
-            {
-                throw ChunkApiException.NotFound(id!);
-            }
-
-            status = StatusCodes.Status204NoContent;
-        }
-        catch (ChunkApiException ex)
-        {
-            (status, body) = (ex.StatusCode, ex.ToBody());
-        }
-
-        Log(ChunkApiOperation.Delete, id, null, status, body);
+        _options.Log?.Add(new ChunkApiLogEntry(_options.TimeProvider.GetUtcNow(), operation, rawId, null, status, body?["error"]?.GetValue<string>(), 0));
         if (body is null)
         {
             context.Response.StatusCode = status;
@@ -196,11 +164,5 @@ internal sealed class ChunkApiReceiver
     {
         long? index = long.TryParse(form.Field("chunk"), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
         _options.Log?.Add(new ChunkApiLogEntry(_options.TimeProvider.GetUtcNow(), ChunkApiOperation.Chunk, form.Field("upload_id"), index, status, error, form.Length));
-    }
-
-    private void Log(ChunkApiOperation operation, string? id, long? chunk, int status, JsonObject? body)
-    {
-        var error = body?["error"]?.GetValue<string>();
-        _options.Log?.Add(new ChunkApiLogEntry(_options.TimeProvider.GetUtcNow(), operation, id, chunk, status, error, 0));
     }
 }
