@@ -32,7 +32,7 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
     private readonly CancellationTokenSource cancellation = new();
     private readonly TransferEventQueue events = new();
     private readonly Dictionary<int, RunningDownload> running = new();
-    private ProgressReporter? progress;
+    private ProgressBars? progress;
     private IReadOnlyDictionary<string, string> headers = new Dictionary<string, string>();
     private HttpClient? client;
     private DownloadEngine? engine;
@@ -137,46 +137,22 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
         }
 
-        progress = new ProgressReporter(WriteProgress, TimeProvider.System);
+        progress = new ProgressBars(WriteProgress, TimeProvider.System);
     }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        // Emit what finished while the upstream command was producing this item.
-        Pump(() => false);
-
-        var uri = Uri;
-        DownloadRequest request;
-        OutputLocation output;
         try
         {
-            output = OutputLocation.Resolve(OutFile, SessionState.Path);
-            request = BuildRequest(uri, output);
+            ProcessItem();
         }
-        catch (TransferException ex)
+        catch
         {
-            WriteError(ErrorRecordFactory.FromTransferException(ex, uri));
-            return;
+            // Stopped, -ErrorAction Stop, or a failing downstream command: EndProcessing will not run.
+            CompleteProgress();
+            throw;
         }
-
-        if (!ShouldProcess(output.Path, "Download " + DisplayText(uri)))
-        {
-            return;
-        }
-
-        Pump(() => running.Count >= ThrottleLimit);
-        try
-        {
-            output.EnsureDirectoryExists();
-        }
-        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-        {
-            WriteError(ErrorRecordFactory.FromException(ex, uri));
-            return;
-        }
-
-        Start(uri, request, output.DisplayName(uri));
     }
 
     /// <inheritdoc />
@@ -226,6 +202,44 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
         DisposeClient();
         events.Dispose();
         cancellation.Dispose();
+    }
+
+    private void ProcessItem()
+    {
+        // Emit what finished while the upstream command was producing this item.
+        Pump(() => false);
+
+        var uri = Uri;
+        DownloadRequest request;
+        OutputLocation output;
+        try
+        {
+            output = OutputLocation.Resolve(OutFile, SessionState.Path);
+            request = BuildRequest(uri, output);
+        }
+        catch (TransferException ex)
+        {
+            WriteError(ErrorRecordFactory.FromTransferException(ex, uri));
+            return;
+        }
+
+        if (!ShouldProcess(output.Path, "Download " + DisplayText(uri)))
+        {
+            return;
+        }
+
+        Pump(() => running.Count >= ThrottleLimit);
+        try
+        {
+            output.EnsureDirectoryExists();
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            WriteError(ErrorRecordFactory.FromException(ex, uri));
+            return;
+        }
+
+        Start(uri, request, output.DisplayName(uri));
     }
 
     private DownloadRequest BuildRequest(Uri uri, OutputLocation output)
@@ -287,6 +301,7 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
                 // Ctrl+C: nothing may be written any more; let the downloads checkpoint and release their locks
                 // before the runtime ends the pipeline, so -Resume can follow at once.
                 WaitForRunning();
+                CompleteProgress();
                 throw new PipelineStoppedException();
             }
 
@@ -358,9 +373,10 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
         {
             progress?.CompleteAll();
         }
-        catch (PipelineStoppedException)
+        catch (Exception)
         {
-            // Stopping: the host clears its progress display itself.
+            // Best effort on the way out (a stopping pipeline refuses writes, and hosts then clear their progress
+            // display themselves); the exception that is ending the command is the one to report.
         }
     }
 

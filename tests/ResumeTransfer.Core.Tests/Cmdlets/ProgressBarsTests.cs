@@ -5,48 +5,48 @@ using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Cmdlets;
 
-public sealed class ProgressReporterTests
+public sealed class ProgressBarsTests
 {
     private readonly FakeTimeProvider time = new();
     private readonly List<ProgressRecord> written = new();
-    private readonly ProgressReporter reporter;
+    private readonly ProgressBars bars;
 
-    public ProgressReporterTests()
+    public ProgressBarsTests()
     {
-        reporter = new ProgressReporter(written.Add, time);
+        bars = new ProgressBars(written.Add, time);
     }
 
     [Fact]
     public void SnapshotsWithinTheIntervalAreCoalescedAndTheLatestIsWrittenWhenDue()
     {
-        reporter.Start(0, "a.bin");
+        bars.Start(0, "a.bin");
         time.Advance(TimeSpan.FromMilliseconds(300));
-        reporter.Update(Snapshot(0, done: 10));
+        bars.Update(Snapshot(0, done: 10));
         for (var done = 20; done <= 100; done += 10)
         {
             time.Advance(TimeSpan.FromMilliseconds(20));
-            reporter.Update(Snapshot(0, done));
+            bars.Update(Snapshot(0, done));
         }
 
         Assert.Equal(2, written.Count);
-        Assert.True(reporter.UntilNextFlush() > TimeSpan.Zero);
+        Assert.True(bars.UntilNextFlush() > TimeSpan.Zero);
 
-        time.Advance(ProgressReporter.MinimumInterval);
-        reporter.FlushDue();
+        time.Advance(ProgressBars.MinimumInterval);
+        bars.FlushDue();
 
         Assert.Equal(3, written.Count);
         Assert.Equal(100, written[^1].PercentComplete);
         Assert.Contains("of", written[^1].StatusDescription, StringComparison.Ordinal);
-        reporter.FlushDue();
+        bars.FlushDue();
         Assert.Equal(3, written.Count);
     }
 
     [Fact]
     public void ActivityIdIsTransferIdPlusOneAndStatusHasSizesSpeedAndTimeLeft()
     {
-        reporter.Start(4, "big.iso");
+        bars.Start(4, "big.iso");
         time.Advance(TimeSpan.FromSeconds(1));
-        reporter.Update(new TransferProgress(4, "big.iso", 100 * 1024 * 1024, 25 * 1024 * 1024, 5 * 1024 * 1024, 4, TransferPhase.Transferring));
+        bars.Update(new TransferProgress(4, "big.iso", 100 * 1024 * 1024, 25 * 1024 * 1024, 5 * 1024 * 1024, 4, TransferPhase.Transferring));
 
         var record = written[^1];
         Assert.Equal(5, record.ActivityId);
@@ -60,13 +60,13 @@ public sealed class ProgressReporterTests
     [Fact]
     public void ASecondTransferAddsAParentAndCompleteAllEndsEveryBarLast()
     {
-        reporter.Start(0, "a");
-        reporter.Start(1, "b");
+        bars.Start(0, "a");
+        bars.Start(1, "b");
         time.Advance(TimeSpan.FromSeconds(1));
-        reporter.FlushDue();
-        reporter.Complete(0);
-        reporter.CompleteAll();
-        reporter.CompleteAll();
+        bars.FlushDue();
+        bars.Complete(0);
+        bars.CompleteAll();
+        bars.CompleteAll();
 
         var byActivity = written.GroupBy(r => r.ActivityId).ToDictionary(g => g.Key, g => g.ToList());
         Assert.Equal(new[] { 0, 1, 2 }, byActivity.Keys.Order());
@@ -82,9 +82,9 @@ public sealed class ProgressReporterTests
     [Fact]
     public void UnknownLengthHasNoPercent()
     {
-        reporter.Start(0, "stream");
+        bars.Start(0, "stream");
         time.Advance(TimeSpan.FromSeconds(1));
-        reporter.Update(new TransferProgress(0, "stream", null, 2048, 1024, 1, TransferPhase.Transferring));
+        bars.Update(new TransferProgress(0, "stream", null, 2048, 1024, 1, TransferPhase.Transferring));
 
         Assert.Equal(-1, written[^1].PercentComplete);
         Assert.Equal(-1, written[^1].SecondsRemaining);

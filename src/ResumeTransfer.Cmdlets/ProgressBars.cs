@@ -13,7 +13,7 @@ namespace ResumeTransfer.Cmdlets;
 /// <see cref="MinimumInterval"/>, because rendering progress is far slower than producing it. Called on the
 /// pipeline thread only.
 /// </summary>
-internal sealed class ProgressReporter
+internal sealed class ProgressBars
 {
     /// <summary>About 4 updates a second per bar.</summary>
     public static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(250);
@@ -29,7 +29,7 @@ internal sealed class ProgressReporter
     private bool parentDirty;
     private long parentWrittenAt;
 
-    public ProgressReporter(Action<ProgressRecord> write, TimeProvider time)
+    public ProgressBars(Action<ProgressRecord> write, TimeProvider time)
     {
         this.write = write;
         this.time = time;
