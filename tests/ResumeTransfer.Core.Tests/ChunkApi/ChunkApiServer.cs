@@ -51,9 +51,26 @@ public sealed class ChunkApiServer : IAsyncDisposable
         int? maxChunks = null,
         int port = 0,
         ChunkApiFaults? faults = null,
-        bool asMiddleware = false)
+        bool asMiddleware = false) =>
+        await StartCoreAsync(storageDirectory, storageDirectory is null, time, maxChunkSize, maxChunks, port, faults, asMiddleware);
+
+    /// <summary>Stops this server and starts another on the same storage and port (a server restart); the new one takes over the storage.</summary>
+    public async Task<ChunkApiServer> RestartAsync(TimeProvider? time = null)
     {
-        var ownsStorage = storageDirectory is null;
+        await StopAsync();
+        return await StartCoreAsync(StorageDirectory, _ownsStorage, time, null, null, Url.Port, null, false);
+    }
+
+    private static async Task<ChunkApiServer> StartCoreAsync(
+        string? storageDirectory,
+        bool ownsStorage,
+        TimeProvider? time,
+        long? maxChunkSize,
+        int? maxChunks,
+        int port,
+        ChunkApiFaults? faults,
+        bool asMiddleware)
+    {
         var storage = storageDirectory ?? Path.Combine(Path.GetTempPath(), $"rt-chunkapi-{Guid.NewGuid():N}");
         var log = new ChunkApiLog();
         var defaults = new ChunkApiOptions();
@@ -99,13 +116,6 @@ public sealed class ChunkApiServer : IAsyncDisposable
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new ChunkApiServer(app, new Uri(address.TrimEnd('/') + "/chunks"), storage, ownsStorage, log);
-    }
-
-    /// <summary>Stops this server and starts another on the same storage (a server restart).</summary>
-    public async Task<ChunkApiServer> RestartAsync(TimeProvider? time = null)
-    {
-        await StopAsync();
-        return await StartAsync(StorageDirectory, time, port: Url.Port);
     }
 
     public async ValueTask DisposeAsync()
