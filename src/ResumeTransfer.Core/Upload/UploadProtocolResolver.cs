@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Upload.S3;
 using ResumeTransfer.Core.Upload.Tus;
 
 namespace ResumeTransfer.Core.Upload;
@@ -31,6 +32,7 @@ public static class UploadProtocolResolver
         return kind switch
         {
             UploadProtocolKind.Tus => new TusProtocol(client, request, observer),
+            UploadProtocolKind.S3 => new S3MultipartProtocol(request, observer),
             _ => throw new TransferException(TransferErrorKind.InvalidArgument, $"The {kind} protocol is not available in this build."),
         };
     }

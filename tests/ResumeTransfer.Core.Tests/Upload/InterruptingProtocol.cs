@@ -4,24 +4,29 @@ namespace ResumeTransfer.Core.Tests.Upload;
 
 /// <summary>
 /// Wraps a real protocol to stop an upload the way Ctrl+C does: it cancels the run's token once
-/// <see cref="CancelAfterBytes"/> payload bytes have been handed to the network (mid-chunk), and counts every byte it
-/// saw go out, so a resumed run can be checked to send at most one chunk again. Everything else is the real protocol
-/// talking to the real server.
+/// <see cref="CancelAfterBytes"/> payload bytes have been handed to the network (mid-chunk) and at least
+/// <see cref="CancelAfterChunks"/> chunks were acknowledged, and counts every byte it saw go out, so a resumed run can
+/// be checked to send at most one chunk per connection again. Everything else is the real protocol talking to the
+/// real server.
 /// </summary>
 internal sealed class InterruptingProtocol : IUploadProtocol
 {
     private readonly IUploadProtocol inner;
     private readonly CancellationTokenSource cancel;
     private long transmitted;
+    private int acknowledged;
 
-    public InterruptingProtocol(IUploadProtocol inner, CancellationTokenSource cancel, long cancelAfterBytes)
+    public InterruptingProtocol(IUploadProtocol inner, CancellationTokenSource cancel, long cancelAfterBytes, int cancelAfterChunks = 0)
     {
         this.inner = inner;
         this.cancel = cancel;
         CancelAfterBytes = cancelAfterBytes;
+        CancelAfterChunks = cancelAfterChunks;
     }
 
     public long CancelAfterBytes { get; }
+
+    public int CancelAfterChunks { get; }
 
     /// <summary>Payload bytes handed to the network, over all attempts and chunks.</summary>
     public long Transmitted => Interlocked.Read(ref transmitted);
@@ -45,7 +50,10 @@ internal sealed class InterruptingProtocol : IUploadProtocol
         var counter = new Counter(this, progress);
         try
         {
-            return await inner.SendChunkAsync(session, source, chunk, counter, cancellationToken);
+            var receipt = await inner.SendChunkAsync(session, source, chunk, counter, cancellationToken);
+            Interlocked.Increment(ref acknowledged);
+            CancelWhenDue();
+            return receipt;
         }
         finally
         {
@@ -59,6 +67,14 @@ internal sealed class InterruptingProtocol : IUploadProtocol
     public Task AbortAsync(UploadSession session, CancellationToken cancellationToken) => inner.AbortAsync(session, cancellationToken);
 
     public void Dispose() => inner.Dispose();
+
+    private void CancelWhenDue()
+    {
+        if (Transmitted >= CancelAfterBytes && Volatile.Read(ref acknowledged) >= CancelAfterChunks)
+        {
+            cancel.Cancel();
+        }
+    }
 
     /// <summary>Counts one attempt's bytes (the progress value is the position within the attempt's body).</summary>
     private sealed class Counter : IProgress<long>
@@ -85,10 +101,7 @@ internal sealed class InterruptingProtocol : IUploadProtocol
                 }
             }
 
-            if (owner.Transmitted >= owner.CancelAfterBytes)
-            {
-                owner.cancel.Cancel();
-            }
+            owner.CancelWhenDue();
         }
 
         public void Close()
