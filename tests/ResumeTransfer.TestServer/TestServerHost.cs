@@ -1,4 +1,5 @@
 using System.Net;
+using ResumeTransfer.TestServer.ChunkApi;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -38,6 +39,7 @@ namespace ResumeTransfer.TestServer;
 /// <para>The per-tag count behind <c>times</c> and <c>changeafter</c> includes every /files request with the tag, HEAD and
 /// probes too, but not /redirect hops or 401 challenges; <see cref="LoggedRequest.TagSequence"/> shows each request's number.
 /// Requests without a tag share one count.</para>
+/// <para><b>Chunk API.</b> The reference receiver of docs/chunk-api.md is mounted at <c>/chunks</c> (<see cref="ChunkApiUri"/>).</para>
 /// <para><b>Other endpoints.</b> <c>/redirect?to=&lt;url-encoded absolute or relative URL&gt;&amp;code=302[&amp;tag=T]</c>
 /// (301/302/303/307/308; chain by nesting <c>to</c>). <c>/_log[?tag=T]</c> JSON array of <see cref="LoggedRequest"/>
 /// (camelCase). <c>/_sha256?size=N&amp;seed=S&amp;version=V</c> hex SHA-256 as text/plain. Control endpoints are not logged.</para>
@@ -48,13 +50,23 @@ public sealed class TestServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri)
+    private readonly string _chunkStorage;
+
+    private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri, string chunkStorage, ChunkApiLog chunkLog)
     {
         _app = app;
         Log = log;
         BaseUri = baseUri;
         OtherOriginUri = otherOriginUri;
+        _chunkStorage = chunkStorage;
+        ChunkLog = chunkLog;
     }
+
+    /// <summary>The chunk API reference receiver (docs/chunk-api.md), mounted at <c>/chunks</c>.</summary>
+    public Uri ChunkApiUri => Url("chunks");
+
+    /// <summary>What the chunk API receiver was asked and answered.</summary>
+    public ChunkApiLog ChunkLog { get; }
 
     /// <summary><c>http://127.0.0.1:port/</c></summary>
     public Uri BaseUri { get; }
@@ -94,6 +106,9 @@ public sealed class TestServerHost : IAsyncDisposable
         WebApplication app = builder.Build();
         var log = new RequestLog();
         var dispatcher = new RequestDispatcher(log, app.Lifetime.ApplicationStopping);
+        string chunkStorage = Path.Combine(Path.GetTempPath(), "rt-chunkapi-" + Guid.NewGuid().ToString("n")[..8]);
+        var chunkLog = new ChunkApiLog();
+        app.UseChunkApi("/chunks", chunkStorage, new ChunkApiOptions { Log = chunkLog });
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(cancellationToken);
 
@@ -119,7 +134,7 @@ public sealed class TestServerHost : IAsyncDisposable
             throw new InvalidOperationException("Kestrel did not report both listener addresses: " + string.Join(", ", addresses));
         }
 
-        return new TestServerHost(app, log, baseUri, otherUri);
+        return new TestServerHost(app, log, baseUri, otherUri, chunkStorage, chunkLog);
     }
 
     /// <summary>An absolute URL on <see cref="BaseUri"/> for a path-and-query such as <c>"files/a.bin?size=10&amp;tag=t"</c>.</summary>
@@ -154,6 +169,13 @@ public sealed class TestServerHost : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_chunkStorage, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
     }
 
     private sealed class PassiveHostLifetime : IHostLifetime
