@@ -208,7 +208,7 @@ function Install-TestPeers {
     $lock = Join-Path $peers 'package-lock.json'
     if (-not (Test-Path -LiteralPath $lock)) { return }
     $installed = Join-Path $peers 'node_modules/.package-lock.json'
-    if ((Test-Path -LiteralPath $installed) -and (Get-Item $installed).LastWriteTimeUtc -ge (Get-Item $lock).LastWriteTimeUtc) { return }
+    if ([IO.File]::Exists($installed) -and [IO.File]::GetLastWriteTimeUtc($installed) -ge [IO.File]::GetLastWriteTimeUtc($lock)) { return }
     if (-not (Get-Command npm -CommandType Application -ErrorAction SilentlyContinue)) {
         Write-Warning 'npm is not installed: the upload tests that need the node peers (tests/peers) will fail. Install node 20.'
         return

@@ -52,7 +52,7 @@ Describe 'Save-ResumableFile against nginx' {
         $child = Start-DetachedPwsh -Command $command -OutputPath (Join-Path $TestDrive 'nginx-child.log')
         try {
             $progress = Wait-DownloadProgress -StatePath "$target.rtstate" -Process $child.Process -MinimumBytes 256KB
-            $child.Process.HasExited | Should -BeFalse -Because "the child must still be downloading when killed: $(Get-DetachedPwshOutput $child)"
+            $child.Process.HasExited | Should -BeFalse -Because "the child must still be downloading when killed (last state: $($progress | Out-String -Width 200); exit code $(if ($child.Process.HasExited) { $child.Process.ExitCode }); output: $(Get-DetachedPwshOutput $child))"
             $progress.FirstSegmentBytes | Should -BeGreaterOrEqual 256KB
         }
         finally {

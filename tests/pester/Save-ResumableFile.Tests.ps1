@@ -124,7 +124,7 @@ Describe 'Save-ResumableFile' {
             $child = Start-DetachedPwsh -Command $command -OutputPath (Join-Path $TestDrive 'kill-child.log')
             try {
                 $progress = Wait-DownloadProgress -StatePath "$target.rtstate" -Process $child.Process -MinimumBytes 1MB
-                $child.Process.HasExited | Should -BeFalse -Because "the child must still be downloading when killed: $(Get-DetachedPwshOutput $child)"
+                $child.Process.HasExited | Should -BeFalse -Because "the child must still be downloading when killed (last state: $($progress | Out-String -Width 200); exit code $(if ($child.Process.HasExited) { $child.Process.ExitCode }); output: $(Get-DetachedPwshOutput $child))"
                 $progress.FirstSegmentBytes | Should -BeGreaterOrEqual 1MB -Because 'the state file must record progress within 60 s'
             }
             finally {
