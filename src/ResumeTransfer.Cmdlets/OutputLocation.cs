@@ -15,7 +15,7 @@ internal sealed record OutputLocation(string Path, bool IsDirectory)
     /// </summary>
     public static OutputLocation Resolve(string? outFile, PathIntrinsics paths)
     {
-        if (string.IsNullOrEmpty(outFile))
+        if (string.IsNullOrWhiteSpace(outFile))
         {
             return new OutputLocation(paths.CurrentFileSystemLocation.ProviderPath, IsDirectory: true);
         }

@@ -46,9 +46,11 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
     public Uri Uri { get; set; } = null!;
 
     /// <summary>The file to write, or a directory (existing, or ending in a separator) to write into. Default: the current directory.</summary>
+    /// <remarks>Empty means the default, so a CSV row with an empty Destination column works.</remarks>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("Destination")]
-    [ValidateNotNullOrEmpty]
+    [AllowEmptyString]
+    [AllowNull]
     public string? OutFile { get; set; }
 
     /// <summary>Continue a partial download from the state beside the target.</summary>
@@ -84,8 +86,10 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
     public string? UserAgent { get; set; }
 
     /// <summary>The expected hash (hex) of the whole file; the file is kept only when it matches.</summary>
+    /// <remarks>Empty means no hash, so a CSV with hashes for some rows only works.</remarks>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [AllowEmptyString]
+    [AllowNull]
     public string? ExpectedHash { get; set; }
 
     /// <summary>The algorithm of -ExpectedHash.</summary>
@@ -263,7 +267,7 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             UserAgent = UserAgent,
             // The engine checks the hash's form against the algorithm (InvalidArgument) before it touches anything.
-            ExpectedHash = ExpectedHash,
+            ExpectedHash = string.IsNullOrWhiteSpace(ExpectedHash) ? null : ExpectedHash,
             HashAlgorithm = HashAlgorithm,
             MaxRetries = MaxRetries,
             RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
@@ -344,10 +348,10 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
     private void Finish(RunningDownload download)
     {
         running.Remove(download.Id);
+        progress!.Complete(download.Id);
         DownloadResult result;
         try
         {
-            progress!.Complete(download.Id);
             result = download.Task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

@@ -302,6 +302,23 @@ public sealed class SaveResumableFileCommandTests : IClassFixture<TestServerFixt
     }
 
     [Fact]
+    public void EmptyCsvCellsMeanTheDefaults()
+    {
+        var tag = TestTags.New();
+        var rows = new[]
+        {
+            PowerShellSession.Row(("Url", FileUrl("default-dir.bin", 3000, tag).ToString()), ("Destination", ""), ("ExpectedHash", "")),
+        };
+
+        var (ps, output) = session.Run("param($rows) $rows | Save-ResumableFile -PassThru", new Hashtable { ["rows"] = rows });
+
+        Assert.Empty(ps.Streams.Error);
+        var result = Assert.IsType<DownloadResult>(Assert.Single(output).BaseObject);
+        Assert.Equal(session.PathOf("default-dir.bin"), result.Path);
+        Assert.Equal(server.Sha256(3000), PowerShellSession.Sha256OfFile(result.Path));
+    }
+
+    [Fact]
     public void AFilePathInAMissingDirectoryIsInvalidArgumentBeforeAnyRequest()
     {
         var tag = TestTags.New();
