@@ -159,6 +159,8 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         var onDisk = BytesOnDisk(ReadState(target));
         Assert.True(onDisk > 0, "the final checkpoint recorded nothing");
+        Assert.Contains(observer.Progress, p => p.Phase == TransferPhase.Transferring && p.ActiveConnections > 0 && p.BytesPerSecond > 0 && p.TotalBytes == size);
+        Assert.Equal(TransferPhase.Completed, observer.Progress[^1].Phase);
         Assert.False(File.Exists(target));
         Assert.False(File.Exists(target + ".rtlock"));
 
@@ -166,6 +168,43 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
 
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
         Assert.Equal(onDisk, result.BytesResumed);
+    }
+
+    [Fact]
+    public async Task StateIsCheckpointedWhileTheDownloadRuns()
+    {
+        // What kill -9 leaves behind is the last periodic checkpoint: it must exist before any stop or failure.
+        var tag = TestTags.New();
+        var size = 8 * MiB;
+        var target = temp.File("checkpoint.bin");
+        using var cts = new CancellationTokenSource();
+        var running = Engine().DownloadAsync(Request(Server.Url($"files/cp.bin?size={size}&tag={tag}&rate={2 * MiB}"), target, connections: 2), 1, cts.Token);
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            long recorded = 0;
+            while (recorded == 0)
+            {
+                Assert.False(running.IsCompleted, "the download ended before any checkpoint was seen");
+                Assert.True(DateTime.UtcNow < deadline, "no checkpoint within 20 s");
+                await Task.Delay(50);
+                try
+                {
+                    recorded = BytesOnDisk(ReadState(target));
+                }
+                catch (IOException)
+                {
+                    // Caught between write and rename on a platform that does not allow it; look again.
+                }
+            }
+
+            Assert.InRange(recorded, 1, size - 1);
+        }
+        finally
+        {
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
     }
 
     [Fact]
