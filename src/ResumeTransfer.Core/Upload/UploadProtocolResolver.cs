@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Upload.ChunkApi;
 using ResumeTransfer.Core.Upload.S3;
 using ResumeTransfer.Core.Upload.Tus;
 
@@ -13,7 +14,7 @@ public static class UploadProtocolResolver
 {
     /// <summary>
     /// The protocol for <paramref name="request"/>: the one asked for, or for Auto: S3 for s3://, and for http(s) what the
-    /// server says (tus OPTIONS). Fails with InvalidArgument when it cannot tell.
+    /// server says (tus OPTIONS, then the chunk API's status call). Fails with InvalidArgument when it cannot tell.
     /// </summary>
     public static async Task<IUploadProtocol> CreateAsync(HttpClient client, UploadRequest request, ITransferObserver observer, CancellationToken cancellationToken)
     {
@@ -33,6 +34,7 @@ public static class UploadProtocolResolver
         {
             UploadProtocolKind.Tus => new TusProtocol(client, request, observer),
             UploadProtocolKind.S3 => new S3MultipartProtocol(request, observer),
+            UploadProtocolKind.ChunkApi => new ChunkApiProtocol(client, request, observer),
             _ => throw new TransferException(TransferErrorKind.InvalidArgument, $"The {kind} protocol is not available in this build."),
         };
     }
@@ -57,8 +59,14 @@ public static class UploadProtocolResolver
             return UploadProtocolKind.Tus;
         }
 
+        if (await ChunkApiProtocol.DiscoverAsync(client, request.Uri, headers, cancellationToken).ConfigureAwait(false))
+        {
+            observer.OnMessage(TransferMessageLevel.Verbose, $"{HttpOrigin.ForDisplay(request.Uri)} is a chunk API server (its status call answered upload_not_found for an unknown upload).");
+            return UploadProtocolKind.ChunkApi;
+        }
+
         throw new TransferException(
             TransferErrorKind.InvalidArgument,
-            $"Cannot tell which upload protocol {HttpOrigin.ForDisplay(request.Uri)} speaks: it did not answer OPTIONS as a tus server. Say which with -Protocol Tus, S3 or ChunkApi.");
+            $"Cannot tell which upload protocol {HttpOrigin.ForDisplay(request.Uri)} speaks: it answered neither as a tus server (OPTIONS) nor as a chunk API server (status call). Say which with -Protocol Tus, S3 or ChunkApi.");
     }
 }
