@@ -220,13 +220,25 @@ function Install-TestPeers {
 }
 
 function Invoke-Test {
-    Invoke-Build
-    Install-TestPeers
-    New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
-    $results = @(
-        Invoke-XunitTests
-        Invoke-PesterTests
-    )
+    # Whatever breaks (the build, a runner, this script), the run ends with the summary line CI reads, and a
+    # breakage counts as a failure, never as fewer tests.
+    $results = [System.Collections.Generic.List[object]]::new()
+    $steps = [ordered]@{
+        build  = { Invoke-Build; Install-TestPeers; New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null }
+        xunit  = { Invoke-XunitTests }
+        Pester = { Invoke-PesterTests }
+    }
+    foreach ($name in $steps.Keys) {
+        try {
+            $step = & $steps[$name]
+            if ($step) { $results.Add($step) }
+        }
+        catch {
+            Write-Warning "${name}: $($_.Exception.Message) Counted as one failure."
+            $results.Add([pscustomobject]@{ Name = $name; Passed = 0; Failed = 1; Skipped = 0 })
+            if ($name -eq 'build') { break }   # nothing to test
+        }
+    }
     Write-Host ''
     foreach ($r in $results) { Write-Host ('{0,-7} {1} passed, {2} failed, {3} skipped' -f $r.Name, $r.Passed, $r.Failed, $r.Skipped) }
     $passed = ($results | Measure-Object Passed -Sum).Sum
