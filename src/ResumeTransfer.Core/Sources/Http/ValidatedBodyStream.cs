@@ -276,12 +276,17 @@ internal sealed class ValidatedBodyStream : Stream
 
         if (callerToken.IsCancellationRequested)
         {
-            return exception is OperationCanceledException ? null : new OperationCanceledException("The read was cancelled.", exception, callerToken);
+            // Reported with the caller's token, not the internal one the inner read observed.
+            return exception is OperationCanceledException oce && oce.CancellationToken == callerToken
+                ? null
+                : new OperationCanceledException("The read was cancelled.", exception, callerToken);
         }
 
         if (openToken.IsCancellationRequested)
         {
-            return new OperationCanceledException("The read was cancelled.", exception, openToken);
+            return exception is OperationCanceledException oce2 && oce2.CancellationToken == openToken
+                ? null
+                : new OperationCanceledException("The read was cancelled.", exception, openToken);
         }
 
         if (Stalled)
