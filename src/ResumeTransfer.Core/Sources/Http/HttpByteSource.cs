@@ -216,8 +216,7 @@ public sealed class HttpByteSource : IByteSource
 
     private void WarnIfEncoded(HttpResponseMessage response, Uri where)
     {
-        var encoding = response.Content.Headers.ContentEncoding.FirstOrDefault(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase));
-        if (encoding is not null)
+        if (RangeResponseValidator.ContentCodingOtherThanIdentity(response) is { } encoding)
         {
             observer.OnMessage(
                 TransferMessageLevel.Warning,

@@ -73,8 +73,7 @@ internal static class RangeResponseValidator
     /// <summary>An encoded 206 makes the range useless: its offsets are offsets into the compressed stream.</summary>
     public static void RejectEncodedContent(HttpResponseMessage response, Uri where)
     {
-        var encoding = response.Content.Headers.ContentEncoding.FirstOrDefault(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase));
-        if (encoding is not null)
+        if (ContentCodingOtherThanIdentity(response) is { } encoding)
         {
             throw new TransferException(
                 TransferErrorKind.ProtocolViolation,
@@ -82,6 +81,10 @@ internal static class RangeResponseValidator
             { StatusCode = (int)response.StatusCode };
         }
     }
+
+    /// <summary>The first Content-Encoding that is not identity, or null when the body is sent as is.</summary>
+    public static string? ContentCodingOtherThanIdentity(HttpResponseMessage response) =>
+        response.Content.Headers.ContentEncoding.FirstOrDefault(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>What differs between two identities, for the message.</summary>
     public static string DescribeChange(RemoteIdentity expected, RemoteIdentity seen)
