@@ -12,14 +12,21 @@ namespace ResumeTransfer.Core.Tests.Upload;
 internal sealed class InterruptingProtocol : IUploadProtocol
 {
     private readonly IUploadProtocol inner;
-    private readonly CancellationTokenSource cancel;
+    private readonly Action onDue;
     private long transmitted;
     private int acknowledged;
+    private int fired;
 
     public InterruptingProtocol(IUploadProtocol inner, CancellationTokenSource cancel, long cancelAfterBytes, int cancelAfterChunks = 0)
+        : this(inner, cancel.Cancel, cancelAfterBytes, cancelAfterChunks)
+    {
+    }
+
+    /// <summary>Runs <paramref name="onDue"/> once instead of cancelling (e.g. to restart the server mid-chunk).</summary>
+    public InterruptingProtocol(IUploadProtocol inner, Action onDue, long cancelAfterBytes, int cancelAfterChunks = 0)
     {
         this.inner = inner;
-        this.cancel = cancel;
+        this.onDue = onDue;
         CancelAfterBytes = cancelAfterBytes;
         CancelAfterChunks = cancelAfterChunks;
     }
@@ -70,9 +77,9 @@ internal sealed class InterruptingProtocol : IUploadProtocol
 
     private void CancelWhenDue()
     {
-        if (Transmitted >= CancelAfterBytes && Volatile.Read(ref acknowledged) >= CancelAfterChunks)
+        if (Transmitted >= CancelAfterBytes && Volatile.Read(ref acknowledged) >= CancelAfterChunks && Interlocked.Exchange(ref fired, 1) == 0)
         {
-            cancel.Cancel();
+            onDue();
         }
     }
 

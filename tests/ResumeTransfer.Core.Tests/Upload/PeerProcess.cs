@@ -13,6 +13,7 @@ public sealed class PeerProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly ConcurrentQueue<string> lines;
+    private int disposed;
 
     private PeerProcess(Process process, string readyLine, ConcurrentQueue<string> lines)
     {
@@ -81,6 +82,11 @@ public sealed class PeerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             if (!process.HasExited)
