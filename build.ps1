@@ -49,9 +49,9 @@ function Write-Step([string] $Message) {
 }
 
 function Invoke-Native {
-    # Runs a native command with the console inherited; throws when it fails.
+    # Runs a native command, its output to the host (never into the caller's return value); throws when it fails.
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
-    & $FilePath @ArgumentList
+    & $FilePath @ArgumentList | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
@@ -224,7 +224,7 @@ function Invoke-Test {
     # breakage counts as a failure, never as fewer tests.
     $results = [System.Collections.Generic.List[object]]::new()
     $steps = [ordered]@{
-        build  = { Invoke-Build; Install-TestPeers; New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null }
+        build  = { Invoke-Build | Out-Host; Install-TestPeers | Out-Host; New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null }
         xunit  = { Invoke-XunitTests }
         Pester = { Invoke-PesterTests }
     }
