@@ -14,6 +14,8 @@ Usage:  /usr/bin/python3 swift-s3.py [--dir DIR] [--port 8080|0] [--backend-port
   - prints 'READY http://127.0.0.1:PORT' when the proxy answers; SIGTERM/SIGINT stops the children
     and removes DIR if it was a temp dir; so do --max-lifetime-sec and, with --stdin-lifeline, the
     closing of stdin (a test fixture holds a pipe: when the test runner dies, Swift goes with it).
+  - started again on an existing DIR, it serves the same data on the same ports (the ports options are
+    then ignored): a server restart.
 Nothing is written outside DIR (swift.conf is read from DIR via set_swift_dir).
 """
 import os, sys, signal, subprocess, tempfile, time, shutil, socket, argparse
@@ -147,6 +149,17 @@ def free_ports(n):
     return ports
 
 
+def configured_ports(d):
+    # ((object, container, account), proxy) as written into DIR's configs by build()
+    def bind_port(name):
+        with open(os.path.join(d, f'{name}-server.conf')) as f:
+            for line in f:
+                if line.startswith('bind_port'):
+                    return int(line.split('=')[1])
+        raise SystemExit(f'no bind_port in {name}-server.conf')
+    return (bind_port('object'), bind_port('container'), bind_port('account')), bind_port('proxy')
+
+
 def port_free(port):
     so = socket.socket()
     try:
@@ -204,7 +217,10 @@ def main():
     else:
         ports = (a.backend_port_base, a.backend_port_base + 1, a.backend_port_base + 2)
     a.ports = ports
-    if not os.path.exists(os.path.join(d, 'object.ring.gz')):
+    if os.path.exists(os.path.join(d, 'object.ring.gz')):
+        # A restart on an existing DIR (a "server restarted mid-upload" test): the rings and configs fix the ports.
+        a.ports, a.port = configured_ports(d)
+    else:
         busy = [p for p in ports + (a.port,) if not port_free(p)]
         if busy:
             print(f'ports already in use on 127.0.0.1: {busy}', file=sys.stderr)
