@@ -1,15 +1,22 @@
 using System;
+using System.Runtime.ExceptionServices;
 using System.Threading;
+using System.Threading.Tasks;
 using ResumeTransfer.Core.State;
 
 namespace ResumeTransfer.Core.Download;
 
 /// <summary>
 /// Makes progress durable: flush the part file's data to disk, then replace the state file that counts those bytes.
-/// In that order a crash at any instant leaves a state that claims only bytes already on disk. Runs every second or
-/// every 8 MiB written, whichever comes first, on the worker whose write crossed the line, and once more at the end.
+/// In that order a crash at any instant leaves a state that claims only bytes already on disk. Due every second or
+/// every 8 MiB written, whichever comes first, and once more when the pass ends.
 /// </summary>
-internal sealed class CheckpointWriter
+/// <remarks>
+/// The periodic checkpoints run on a dedicated thread, not on the worker whose write made one due: a flush to disk
+/// can block for a long time on a busy disk, and a thread-pool thread blocked there delays every read, timer and
+/// cancellation of the process (and the workers would wait for the disk instead of the network).
+/// </remarks>
+internal sealed class CheckpointWriter : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -21,8 +28,13 @@ internal sealed class CheckpointWriter
     private readonly PartFileWriter part;
     private readonly TimeProvider timeProvider;
     private readonly object gate = new();
+    private readonly SemaphoreSlim due = new(0);
+    private readonly CancellationTokenSource stopping = new();
+    private Task? loop;
     private long bytesSinceCheckpoint;
     private long lastCheckpoint;
+    private int requested;
+    private ExceptionDispatchInfo? failure;
 
     public CheckpointWriter(DownloadStateStore store, DownloadState state, SegmentScheduler scheduler, PartFileWriter part, TimeProvider timeProvider)
     {
@@ -34,36 +46,83 @@ internal sealed class CheckpointWriter
         lastCheckpoint = timeProvider.GetTimestamp();
     }
 
-    /// <summary>Called after each write; checkpoints when due, unless another worker is already doing it.</summary>
+    /// <summary>Starts the thread that writes the periodic checkpoints.</summary>
+    public void Start()
+    {
+        loop = Task.Factory.StartNew(WriteWhenDue, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Called after each write: asks for a checkpoint when one is due. Throws if the last checkpoint failed.</summary>
     public void OnWritten(int count)
     {
+        Volatile.Read(ref failure)?.Throw();
         var pending = Interlocked.Add(ref bytesSinceCheckpoint, count);
         if (pending < ByteInterval && timeProvider.GetElapsedTime(Interlocked.Read(ref lastCheckpoint)) < Interval)
         {
             return;
         }
 
-        if (!Monitor.TryEnter(gate))
+        if (Interlocked.CompareExchange(ref requested, 1, 0) == 0)
+        {
+            due.Release();
+        }
+    }
+
+    /// <summary>Stops the periodic checkpoints and writes one now (at the end of a pass, whatever ended it).</summary>
+    public void Write()
+    {
+        StopLoop();
+        lock (gate)
+        {
+            WriteLocked();
+        }
+    }
+
+    public void Dispose()
+    {
+        StopLoop();
+        stopping.Dispose();
+        due.Dispose();
+    }
+
+    private void StopLoop()
+    {
+        if (loop is null)
         {
             return;
         }
 
+        stopping.Cancel();
         try
         {
-            WriteLocked();
+            loop.GetAwaiter().GetResult();
         }
-        finally
+        catch (OperationCanceledException)
         {
-            Monitor.Exit(gate);
         }
+
+        loop = null;
     }
 
-    /// <summary>Checkpoints now (at the end of a run, whatever ended it).</summary>
-    public void Write()
+    private void WriteWhenDue()
     {
-        lock (gate)
+        while (true)
         {
-            WriteLocked();
+            due.Wait(stopping.Token);
+            Interlocked.Exchange(ref requested, 0);
+            try
+            {
+                lock (gate)
+                {
+                    WriteLocked();
+                }
+            }
+            catch (Exception ex)
+            {
+                // Surfaces on the next write, which fails its worker and so the pass.
+                Volatile.Write(ref failure, ExceptionDispatchInfo.Capture(ex));
+                return;
+            }
         }
     }
 

@@ -168,7 +168,8 @@ internal sealed class DownloadSession
             var workers = State.SupportsRanges && State.Length is not null ? request.Connections : 1;
             scheduler.Rebalance(workers);
             counters.SetCompleted(scheduler.CompletedBytes);
-            var checkpoint = new CheckpointWriter(store, State, scheduler, part, timeProvider);
+            using var checkpoint = new CheckpointWriter(store, State, scheduler, part, timeProvider);
+            checkpoint.Start();
             var fetcher = new SegmentFetcher(source, State.ToIdentity(), scheduler, part, checkpoint, counters, request, timeProvider, observer, paths.FileName);
             var run = new TransferRun(scheduler, fetcher, workers);
             var finished = false;

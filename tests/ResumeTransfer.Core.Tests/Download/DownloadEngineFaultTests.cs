@@ -11,24 +11,11 @@ using static ResumeTransfer.Core.Tests.Download.DownloadKit;
 namespace ResumeTransfer.Core.Tests.Download;
 
 /// <summary>The engine when the network or the server misbehaves: retries, changed versions, ignored ranges, 416.</summary>
-public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>, IDisposable
+public sealed class DownloadEngineFaultTests : EngineTestBase
 {
-    private readonly TestServerFixture fixture;
-    private readonly HttpClient client = TransferHttpClientFactory.Create(8);
-    private readonly TempDir temp = new("rt-faults");
-    private readonly DownloadObserver observer = new();
-
     public DownloadEngineFaultTests(TestServerFixture fixture)
+        : base(fixture, "rt-faults")
     {
-        this.fixture = fixture;
-    }
-
-    private TestServerHost Server => fixture.Server;
-
-    public void Dispose()
-    {
-        client.Dispose();
-        temp.Dispose();
     }
 
     [Fact]
@@ -36,7 +23,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 4 * MiB;
-        var target = temp.File("drop.bin");
+        var target = Temp.File("drop.bin");
         // The probe and the first 3 data requests are cut after 256 KiB.
         var url = Server.Url($"files/d.bin?size={size}&tag={tag}&fault=drop&at={256 * 1024}&times=4");
 
@@ -53,7 +40,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
         }
 
         Assert.True(result.BytesDownloaded < size + MiB, $"{result.BytesDownloaded} bytes fetched for {size}");
-        Assert.Contains(observer.Verbose, m => m.Contains("retrying", StringComparison.Ordinal) || m.Contains("fresh retry budget", StringComparison.Ordinal));
+        Assert.Contains(Observer.Verbose, m => m.Contains("retrying", StringComparison.Ordinal) || m.Contains("fresh retry budget", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -61,7 +48,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 2 * MiB;
-        var target = temp.File("stall.bin");
+        var target = Temp.File("stall.bin");
         var url = Server.Url($"files/s.bin?size={size}&tag={tag}&fault=stall&at={512 * 1024}&times=2");
 
         await Engine().DownloadAsync(Request(url, target, connections: 1, stallTimeout: TimeSpan.FromMilliseconds(700)), 1, default);
@@ -77,14 +64,14 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     public async Task RetryAfterOf503IsHonoured()
     {
         var tag = TestTags.New();
-        var target = temp.File("busy.bin");
+        var target = Temp.File("busy.bin");
         var url = Server.Url($"files/b.bin?size=5000&tag={tag}&fault=status&code=503&retryafter=1&times=1");
 
         await Engine().DownloadAsync(Request(url, target), 1, default);
 
         Assert.Equal(Server.Sha256(5000), Sha256OfFile(target));
         // The back-off base is 20 ms: a 1 s wait can only come from Retry-After.
-        Assert.Contains(observer.Verbose, m => m.Contains("503", StringComparison.Ordinal) && m.Contains("retrying in 1 s", StringComparison.Ordinal));
+        Assert.Contains(Observer.Verbose, m => m.Contains("503", StringComparison.Ordinal) && m.Contains("retrying in 1 s", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -92,7 +79,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 3 * MiB;
-        var target = temp.File("wrong.bin");
+        var target = Temp.File("wrong.bin");
         var url = Server.Url($"files/w.bin?size={size}&tag={tag}&fault=wrongrange&times=3");
 
         await Engine().DownloadAsync(Request(url, target, connections: 2), 1, default);
@@ -104,7 +91,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     public async Task RetriesRunningOutFailsWithTheKindAndKeepsTheState()
     {
         var tag = TestTags.New();
-        var target = temp.File("down.bin");
+        var target = Temp.File("down.bin");
         var url = Server.Url($"files/x.bin?size={2 * MiB}&tag={tag}&fault=drop&at=1000&times=100");
 
         var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, target, connections: 1, maxRetries: 2), 1, default));
@@ -119,12 +106,12 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 4 * MiB;
-        var target = temp.File("change.bin");
+        var target = Temp.File("change.bin");
         // Run 1: probe (1) and data (2, cut at 2 MiB). Run 2 sees version 2 from request 3 on.
         var url = Server.Url($"files/c.bin?size={size}&tag={tag}&changeafter=2&fault=drop&at={2 * MiB}&times=2");
-        var engine = EngineProbingElsewhere(client, observer, Server.Url($"files/c.bin?size={size}&tag={tag}&changeafter=2"));
+        var engine = RoutedEngine(Client, Observer, probeUrl: Server.Url($"files/c.bin?size={size}&tag={tag}&changeafter=2"));
         var first = await Assert.ThrowsAnyAsync<TransferException>(() => engine.DownloadAsync(Request(url, target, connections: 1, maxRetries: 0), 1, default));
-        Assert.True(BytesOnDisk(ReadState(target)) > 0, first.Message + Environment.NewLine + observer);
+        Assert.True(BytesOnDisk(ReadState(target)) > 0, first.Message + Environment.NewLine + Observer);
 
         var result = await engine.DownloadAsync(Request(url, target, policy: ExistingTargetPolicy.Resume), 1, default);
 
@@ -132,7 +119,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
         Assert.True(result.Restarted);
         Assert.Equal(0, result.BytesResumed);
         Assert.Equal($"\"s1-v2-n{size}\"", result.ETag);
-        Assert.Contains(observer.Warnings, w => w.Contains("changed", StringComparison.Ordinal) && w.Contains("s1-v2", StringComparison.Ordinal));
+        Assert.Contains(Observer.Warnings, w => w.Contains("changed", StringComparison.Ordinal) && w.Contains("s1-v2", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -140,7 +127,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 8 * MiB;
-        var target = temp.File("mid.bin");
+        var target = Temp.File("mid.bin");
         // Probe and two segments get version 1; the other segments' If-Range fails and they get version 2 whole.
         var url = Server.Url($"files/m.bin?size={size}&tag={tag}&changeafter=3");
 
@@ -149,7 +136,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
         Assert.Equal(Server.Sha256(size, version: 2), Sha256OfFile(target));
         Assert.True(result.Restarted);
         Assert.Equal($"\"s1-v2-n{size}\"", result.ETag);
-        Assert.Contains(observer.Warnings, w => w.Contains("starting over", StringComparison.Ordinal));
+        Assert.Contains(Observer.Warnings, w => w.Contains("starting over", StringComparison.Ordinal));
         Assert.Contains(DataRequests(Server, tag), r => r.StatusCode == 200);
     }
 
@@ -158,7 +145,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 3 * MiB;
-        var target = temp.File("ignore.bin");
+        var target = Temp.File("ignore.bin");
         var url = Server.Url($"files/i.bin?size={size}&tag={tag}&fault=ignorerange");
         WriteGarbageState(url, target, size, onDisk: MiB);
 
@@ -167,7 +154,7 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
         Assert.True(result.Restarted);
         Assert.Equal(1, result.Connections);
-        Assert.Contains(observer.Warnings, w => w.Contains("ranges", StringComparison.Ordinal));
+        Assert.Contains(Observer.Warnings, w => w.Contains("ranges", StringComparison.Ordinal));
         Assert.All(Server.Log.ForTag(tag), r => Assert.Equal(200, r.StatusCode));
     }
 
@@ -177,21 +164,21 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
         // The probe says ranges work; every range request then gets the whole file (200) of the same version.
         var tag = TestTags.New();
         var size = 6 * MiB;
-        var target = temp.File("whole.bin");
+        var target = Temp.File("whole.bin");
         var url = Server.Url($"files/h.bin?size={size}&tag={tag}");
         var ignoring = Server.Url($"files/h.bin?size={size}&tag={tag}&fault=ignorerange");
         WriteGarbageState(url, target, size, onDisk: 2 * MiB);
         var request = Request(url, target, policy: ExistingTargetPolicy.Resume);
         var engine = new DownloadEngine(
-            r => new RoutingByteSource(new HttpByteSource(client, r, observer), new HttpByteSource(client, Request(ignoring, target), observer), _ => true),
+            r => new RoutingByteSource(new HttpByteSource(Client, r, Observer), new HttpByteSource(Client, Request(ignoring, target), Observer), _ => true),
             TimeProvider.System,
-            observer);
+            Observer);
 
         var result = await engine.DownloadAsync(request, 1, default);
 
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
         Assert.True(result.Restarted);
-        Assert.Contains(observer.Warnings, w => w.Contains("does not support ranges after all", StringComparison.Ordinal));
+        Assert.Contains(Observer.Warnings, w => w.Contains("does not support ranges after all", StringComparison.Ordinal));
         // One 200 per connection of the first pass; the one kept was written from byte 0 and nothing was asked again.
         Assert.InRange(DataRequests(Server, tag).Count, 1, 4);
     }
@@ -201,13 +188,13 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 16 * MiB;
-        var target = temp.File("steal.bin");
+        var target = Temp.File("steal.bin");
         var url = Server.Url($"files/st.bin?size={size}&tag={tag}");
         var slow = Server.Url($"files/st.bin?size={size}&tag={tag}&rate={MiB}");
         var engine = new DownloadEngine(
-            r => new RoutingByteSource(new HttpByteSource(client, r, observer), new HttpByteSource(client, Request(slow, target), observer), offset => offset == 0),
+            r => new RoutingByteSource(new HttpByteSource(Client, r, Observer), new HttpByteSource(Client, Request(slow, target), Observer), offset => offset == 0),
             TimeProvider.System,
-            observer);
+            Observer);
 
         var result = await engine.DownloadAsync(Request(url, target, connections: 4), 1, default);
 
@@ -227,30 +214,30 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
         var v2 = Enumerable.Range(0, (int)(2 * MiB)).Select(i => (byte)(i * 7)).ToArray();
         var id1 = new RemoteIdentity(v1.Length, "\"v1\"", null, false);
         var id2 = new RemoteIdentity(v2.Length, "\"v2\"", null, false);
-        var target = temp.File("416.bin");
+        var target = Temp.File("416.bin");
         using var source = new ScriptedByteSource(
             n => new SourceProbe(n == 1 ? id1 : id2, true, null, new Uri("http://scripted.invalid/file.bin")),
             (_, offset, end, expected) => expected.ETag == "\"v1\""
                 ? new RangeBody(RangeAnswer.NotSatisfiable, offset, 0, id2 with { ETag = null }, Stream.Null)
                 : ScriptedByteSource.Partial(v2, offset, end, id2));
-        var engine = new DownloadEngine(_ => source, TimeProvider.System, observer);
+        var engine = new DownloadEngine(_ => source, TimeProvider.System, Observer);
 
         var result = await engine.DownloadAsync(Request(source.DisplayUri, target, connections: 2), 1, default);
 
         Assert.Equal(v2, File.ReadAllBytes(target));
         Assert.True(result.Restarted);
         Assert.Equal(2, source.Probes);
-        Assert.Contains(observer.Warnings, w => w.Contains("\"v1\" -> \"v2\"", StringComparison.Ordinal));
+        Assert.Contains(Observer.Warnings, w => w.Contains("\"v1\" -> \"v2\"", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task ResourceThatKeepsChangingFailsWithRemoteChanged()
     {
-        var target = temp.File("flux.bin");
+        var target = Temp.File("flux.bin");
         using var source = new ScriptedByteSource(
             n => new SourceProbe(new RemoteIdentity(3 * MiB, $"\"v{n}\"", null, false), true, null, new Uri("http://scripted.invalid/file.bin")),
             (_, _, _, _) => throw new TransferException(TransferErrorKind.RemoteChanged, "The server now serves another ETag."));
-        var engine = new DownloadEngine(_ => source, TimeProvider.System, observer);
+        var engine = new DownloadEngine(_ => source, TimeProvider.System, Observer);
 
         var failure = await Assert.ThrowsAsync<TransferException>(() => engine.DownloadAsync(Request(source.DisplayUri, target, connections: 1), 1, default));
 
@@ -275,6 +262,4 @@ public sealed class DownloadEngineFaultTests : IClassFixture<TestServerFixture>,
         };
         new DownloadStateStore(target + ".rtstate").Save(state);
     }
-
-    private DownloadEngine Engine() => new(client, TimeProvider.System, observer);
 }

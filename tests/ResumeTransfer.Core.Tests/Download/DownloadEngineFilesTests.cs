@@ -8,24 +8,11 @@ using static ResumeTransfer.Core.Tests.Download.DownloadKit;
 namespace ResumeTransfer.Core.Tests.Download;
 
 /// <summary>The engine and the files beside a target: existing-file policies, lock, state content, folder targets.</summary>
-public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>, IDisposable
+public sealed class DownloadEngineFilesTests : EngineTestBase
 {
-    private readonly TestServerFixture fixture;
-    private readonly HttpClient client = TransferHttpClientFactory.Create(8);
-    private readonly TempDir temp = new("rt-files");
-    private readonly DownloadObserver observer = new();
-
     public DownloadEngineFilesTests(TestServerFixture fixture)
+        : base(fixture, "rt-files")
     {
-        this.fixture = fixture;
-    }
-
-    private TestServerHost Server => fixture.Server;
-
-    public void Dispose()
-    {
-        client.Dispose();
-        temp.Dispose();
     }
 
     [Theory]
@@ -35,7 +22,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     public async Task ExistingFilesWithoutResumeOrForceAreLeftUntouched(string which)
     {
         var tag = TestTags.New();
-        var target = temp.File("keep.bin");
+        var target = Temp.File("keep.bin");
         var path = which == "." ? target : target + which;
         var original = new byte[] { 1, 2, 3, 4, 5 };
         File.WriteAllBytes(path, original);
@@ -49,7 +36,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
         Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
         Assert.Equal(original, File.ReadAllBytes(path));
         Assert.Equal(written, File.GetLastWriteTimeUtc(path));
-        Assert.Equal(new[] { Path.GetFileName(path) }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+        Assert.Equal(new[] { Path.GetFileName(path) }, Directory.GetFiles(Temp.Path).Select(Path.GetFileName));
         Assert.Empty(Server.Log.ForTag(tag));
     }
 
@@ -58,7 +45,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 2 * MiB;
-        var target = temp.File("force.bin");
+        var target = Temp.File("force.bin");
         File.WriteAllText(target, "old");
         File.WriteAllText(target + ".rtstate", "{\"schema\":99}");
         File.WriteAllBytes(target + ".rtpart", new byte[10]);
@@ -67,7 +54,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
 
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
         Assert.Equal(0, result.BytesResumed);
-        Assert.Equal(new[] { "force.bin" }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+        Assert.Equal(new[] { "force.bin" }, Directory.GetFiles(Temp.Path).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -75,7 +62,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 2 * MiB;
-        var target = temp.File("locked.bin");
+        var target = Temp.File("locked.bin");
         var url = Server.Url($"files/locked.bin?size={size}&tag={tag}&rate={512 * 1024}");
         using var cts = new CancellationTokenSource();
         var first = Engine().DownloadAsync(Request(url, target, connections: 1), 1, cts.Token);
@@ -97,13 +84,13 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 4 * MiB;
-        var target = temp.File("private.bin");
-        var url = Server.Url($"files/private.bin?size={size}&tag={tag}&token=SECRET-QUERY&rate={2 * MiB}");
+        var target = Temp.File("private.bin");
+        var url = Server.Url($"files/private.bin?size={size}&tag={tag}&token=SECRET-QUERY&rate={512 * 1024}");
         var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer SECRET-HEADER", ["Cookie"] = "session=SECRET-COOKIE" };
         using var cts = new CancellationTokenSource();
 
         var running = Engine().DownloadAsync(Request(url, target, connections: 2, headers: headers), 1, cts.Token);
-        await WaitForBodyBytesAsync(Server, tag, MiB, running);
+        await WaitForBodyBytesAsync(Server, tag, 256 * 1024, running);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
 
@@ -120,12 +107,12 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     public async Task ResumeOfAnotherAddressIsInvalidState()
     {
         var tag = TestTags.New();
-        var target = temp.File("other.bin");
-        var url = Server.Url($"files/other.bin?size={3 * MiB}&tag={tag}&rate={2 * MiB}");
+        var target = Temp.File("other.bin");
+        var url = Server.Url($"files/other.bin?size={3 * MiB}&tag={tag}&rate={512 * 1024}");
         using (var cts = new CancellationTokenSource())
         {
             var running = Engine().DownloadAsync(Request(url, target), 1, cts.Token);
-            await WaitForBodyBytesAsync(Server, tag, 256 * 1024, running);
+            await WaitForBodyBytesAsync(Server, tag, 128 * 1024, running);
             cts.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         }
@@ -144,7 +131,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     public async Task CorruptStateIsInvalidStateAndKept()
     {
         var tag = TestTags.New();
-        var target = temp.File("corrupt.bin");
+        var target = Temp.File("corrupt.bin");
         File.WriteAllText(target + ".rtstate", "{\"schema\":1,\"segm");
         File.WriteAllBytes(target + ".rtpart", new byte[100]);
 
@@ -162,7 +149,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
         var tag = TestTags.New();
         var size = 3 * MiB;
         var prefix = MiB + 1000;
-        var target = temp.File("prefix.bin");
+        var target = Temp.File("prefix.bin");
         File.WriteAllBytes(target, Server.Content(size).AsSpan(0, (int)prefix).ToArray());
 
         var result = await Engine().DownloadAsync(Request(Server.Url($"files/prefix.bin?size={size}&tag={tag}"), target, connections: 1, policy: ExistingTargetPolicy.Resume), 1, default);
@@ -170,7 +157,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
         Assert.Equal(prefix, result.BytesResumed);
         Assert.Equal($"bytes={prefix}-{size - 1}", Assert.Single(DataRequests(Server, tag)).Range);
-        Assert.Contains(observer.Warnings, w => w.Contains("prefix", StringComparison.Ordinal));
+        Assert.Contains(Observer.Warnings, w => w.Contains("prefix", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -178,7 +165,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = 5000;
-        var target = temp.File("same.bin");
+        var target = Temp.File("same.bin");
         File.WriteAllBytes(target, Server.Content(size));
 
         var result = await Engine().DownloadAsync(
@@ -199,7 +186,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     public async Task ExistingTargetLongerThanTheRemoteFileIsNotTouched()
     {
         var tag = TestTags.New();
-        var target = temp.File("long.bin");
+        var target = Temp.File("long.bin");
         File.WriteAllBytes(target, new byte[2000]);
 
         var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(
@@ -208,7 +195,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
         Assert.Equal(TransferErrorKind.TargetExists, failure.Kind);
         Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
         Assert.Equal(new byte[2000], File.ReadAllBytes(target));
-        Assert.Equal(new[] { "long.bin" }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+        Assert.Equal(new[] { "long.bin" }, Directory.GetFiles(Temp.Path).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -216,13 +203,13 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var size = MiB;
-        var target = temp.File("orphan.bin");
+        var target = Temp.File("orphan.bin");
         File.WriteAllBytes(target + ".rtpart", Enumerable.Repeat((byte)0xAB, (int)size).ToArray());
 
         await Engine().DownloadAsync(Request(Server.Url($"files/orphan.bin?size={size}&tag={tag}"), target, policy: ExistingTargetPolicy.Resume), 1, default);
 
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
-        Assert.Contains(observer.Warnings, w => w.Contains("without its state file", StringComparison.Ordinal));
+        Assert.Contains(Observer.Warnings, w => w.Contains("without its state file", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -230,14 +217,14 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     {
         var tag = TestTags.New();
         var disposition = Uri.EscapeDataString("attachment; filename=\"plain.bin\"; filename*=UTF-8''n%C3%A4me%20%E2%9C%93.bin");
-        var folder = temp.File("out") + Path.DirectorySeparatorChar;
+        var folder = Temp.File("out") + Path.DirectorySeparatorChar;
 
         var result = await Engine().DownloadAsync(
             Request(Server.Url($"files/url-name.bin?size=3000&tag={tag}&disposition={disposition}"), folder, outputIsDirectory: true), 1, default);
 
-        Assert.Equal(Path.Combine(temp.File("out"), "näme ✓.bin"), result.Path);
+        Assert.Equal(Path.Combine(Temp.File("out"), "näme ✓.bin"), result.Path);
         Assert.Equal(Server.Sha256(3000), Sha256OfFile(result.Path));
-        Assert.Equal(new[] { "näme ✓.bin" }, Directory.GetFiles(temp.File("out")).Select(Path.GetFileName));
+        Assert.Equal(new[] { "näme ✓.bin" }, Directory.GetFiles(Temp.File("out")).Select(Path.GetFileName));
     }
 
     [Theory]
@@ -248,7 +235,7 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
     public async Task FolderTargetNeverLeavesTheFolder(string disposition, string expected)
     {
         var tag = TestTags.New();
-        var folder = temp.File("safe");
+        var folder = Temp.File("safe");
         Directory.CreateDirectory(folder);
 
         var result = await Engine().DownloadAsync(
@@ -257,8 +244,6 @@ public sealed class DownloadEngineFilesTests : IClassFixture<TestServerFixture>,
         Assert.Equal(folder, Path.GetDirectoryName(result.Path));
         Assert.Equal(Uri.UnescapeDataString(expected), Path.GetFileName(result.Path));
         Assert.Single(Directory.GetFiles(folder));
-        Assert.Single(Directory.GetFileSystemEntries(temp.Path));
+        Assert.Single(Directory.GetFileSystemEntries(Temp.Path));
     }
-
-    private DownloadEngine Engine() => new(client, TimeProvider.System, observer);
 }

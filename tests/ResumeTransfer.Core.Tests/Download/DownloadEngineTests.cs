@@ -8,24 +8,11 @@ using static ResumeTransfer.Core.Tests.Download.DownloadKit;
 namespace ResumeTransfer.Core.Tests.Download;
 
 /// <summary>The engine against the real test server: fresh downloads, resume, hashes and the finished files.</summary>
-public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDisposable
+public sealed class DownloadEngineTests : EngineTestBase
 {
-    private readonly TestServerFixture fixture;
-    private readonly HttpClient client = TransferHttpClientFactory.Create(8);
-    private readonly TempDir temp = new("rt-engine");
-    private readonly DownloadObserver observer = new();
-
     public DownloadEngineTests(TestServerFixture fixture)
+        : base(fixture, "rt-engine")
     {
-        this.fixture = fixture;
-    }
-
-    private TestServerHost Server => fixture.Server;
-
-    public void Dispose()
-    {
-        client.Dispose();
-        temp.Dispose();
     }
 
     [Theory]
@@ -35,7 +22,7 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     {
         var tag = TestTags.New();
         var size = (5 * MiB) + 123;
-        var target = temp.File("fresh.bin");
+        var target = Temp.File("fresh.bin");
 
         var result = await Engine().DownloadAsync(Request(Server.Url($"files/fresh.bin?size={size}&tag={tag}"), target, connections), 7, default);
 
@@ -46,14 +33,14 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
         Assert.Equal(connections, result.Connections);
         Assert.Equal($"\"s1-v1-n{size}\"", result.ETag);
         Assert.False(result.Restarted);
-        Assert.Equal(new[] { "fresh.bin" }, Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+        Assert.Equal(new[] { "fresh.bin" }, Directory.GetFiles(Temp.Path).Select(Path.GetFileName));
 
         var data = DataRequests(Server, tag);
         Assert.True(data.Count >= connections, $"{data.Count} data requests for {connections} connections");
         Assert.All(data, r => Assert.Equal(result.ETag, r.IfRange));
         Assert.All(data, r => Assert.Equal(206, r.StatusCode));
 
-        var last = observer.Progress[^1];
+        var last = Observer.Progress[^1];
         Assert.Equal(TransferPhase.Completed, last.Phase);
         Assert.Equal(7, last.Id);
         Assert.Equal(size, last.CompletedBytes);
@@ -65,7 +52,7 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     public async Task EmptyFileIsDownloaded()
     {
         var tag = TestTags.New();
-        var target = temp.File("empty.bin");
+        var target = Temp.File("empty.bin");
 
         var result = await Engine().DownloadAsync(Request(Server.Url($"files/empty.bin?size=0&tag={tag}"), target), 1, default);
 
@@ -79,7 +66,7 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     {
         var tag = TestTags.New();
         var size = (2 * MiB) + 5;
-        var target = temp.File("chunked.bin");
+        var target = Temp.File("chunked.bin");
 
         var result = await Engine().DownloadAsync(Request(Server.Url($"files/c.bin?size={size}&noranges=1&fault=chunked&tag={tag}"), target), 1, default);
 
@@ -94,11 +81,11 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     {
         var tag = TestTags.New();
         var size = 6 * MiB;
-        var target = temp.File("drop.bin");
+        var target = Temp.File("drop.bin");
         // Request 1 is the probe, request 2 the data: it is cut after 3 MiB, and retrying is off.
         var url = Server.Url($"files/drop.bin?size={size}&tag={tag}&fault=drop&at={3 * MiB}&times=2");
         var probeUrl = Server.Url($"files/drop.bin?size={size}&tag={tag}");
-        var engine = EngineProbingElsewhere(client, observer, probeUrl);
+        var engine = RoutedEngine(Client, Observer, probeUrl: probeUrl);
 
         var failure = await Assert.ThrowsAnyAsync<TransferException>(() => engine.DownloadAsync(Request(url, target, connections: 1, maxRetries: 0), 1, default));
 
@@ -127,9 +114,9 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     {
         var tag = TestTags.New();
         var size = 8 * MiB;
-        var target = temp.File("split.bin");
+        var target = Temp.File("split.bin");
         var url = Server.Url($"files/split.bin?size={size}&tag={tag}&fault=drop&at={MiB}&times=2");
-        var engine = EngineProbingElsewhere(client, observer, Server.Url($"files/split.bin?size={size}&tag={tag}"));
+        var engine = RoutedEngine(Client, Observer, probeUrl: Server.Url($"files/split.bin?size={size}&tag={tag}"));
         await Assert.ThrowsAnyAsync<TransferException>(() => engine.DownloadAsync(Request(url, target, connections: 1, maxRetries: 0), 1, default));
         var onDisk = BytesOnDisk(ReadState(target));
         var firstRun = Server.Log.ForTag(tag).Count;
@@ -148,23 +135,27 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     {
         var tag = TestTags.New();
         var size = 4 * MiB;
-        var target = temp.File("cancel.bin");
-        var url = Server.Url($"files/cancel.bin?size={size}&tag={tag}&rate={2 * MiB}");
+        var target = Temp.File("cancel.bin");
+        var url = Server.Url($"files/cancel.bin?size={size}&tag={tag}");
+        var throttled = RoutedEngine(Client, Observer, rangeUrl: Server.Url($"files/cancel.bin?size={size}&tag={tag}&rate={256 * 1024}"));
         using var cts = new CancellationTokenSource();
 
-        var running = Engine().DownloadAsync(Request(url, target, connections: 2), 1, cts.Token);
-        await WaitForBodyBytesAsync(Server, tag, MiB, running);
+        var running = throttled.DownloadAsync(Request(url, target, connections: 2), 1, cts.Token);
+        await WaitForBodyBytesAsync(Server, tag, 256 * 1024, running);
+        await WaitUntilAsync(
+            () => Observer.Progress.Any(p => p.Phase == TransferPhase.Transferring && p.ActiveConnections > 0 && p.BytesPerSecond > 0 && p.TotalBytes == size),
+            running,
+            "no progress snapshot showed the transfer moving");
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         var onDisk = BytesOnDisk(ReadState(target));
         Assert.True(onDisk > 0, "the final checkpoint recorded nothing");
-        Assert.Contains(observer.Progress, p => p.Phase == TransferPhase.Transferring && p.ActiveConnections > 0 && p.BytesPerSecond > 0 && p.TotalBytes == size);
-        Assert.Equal(TransferPhase.Completed, observer.Progress[^1].Phase);
+        Assert.Equal(TransferPhase.Completed, Observer.Progress[^1].Phase);
         Assert.False(File.Exists(target));
         Assert.False(File.Exists(target + ".rtlock"));
 
-        var result = await Engine().DownloadAsync(Request(Server.Url($"files/cancel.bin?size={size}&tag={tag}&rate={2 * MiB}"), target, policy: ExistingTargetPolicy.Resume), 1, default);
+        var result = await Engine().DownloadAsync(Request(url, target, policy: ExistingTargetPolicy.Resume), 1, default);
 
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
         Assert.Equal(onDisk, result.BytesResumed);
@@ -176,27 +167,28 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
         // What kill -9 leaves behind is the last periodic checkpoint: it must exist before any stop or failure.
         var tag = TestTags.New();
         var size = 8 * MiB;
-        var target = temp.File("checkpoint.bin");
+        var target = Temp.File("checkpoint.bin");
         using var cts = new CancellationTokenSource();
-        var running = Engine().DownloadAsync(Request(Server.Url($"files/cp.bin?size={size}&tag={tag}&rate={2 * MiB}"), target, connections: 2), 1, cts.Token);
+        var running = Engine().DownloadAsync(Request(Server.Url($"files/cp.bin?size={size}&tag={tag}&rate={MiB}"), target, connections: 2), 1, cts.Token);
         try
         {
-            var deadline = DateTime.UtcNow.AddSeconds(20);
             long recorded = 0;
-            while (recorded == 0)
-            {
-                Assert.False(running.IsCompleted, "the download ended before any checkpoint was seen");
-                Assert.True(DateTime.UtcNow < deadline, "no checkpoint within 20 s");
-                await Task.Delay(50);
-                try
+            await WaitUntilAsync(
+                () =>
                 {
-                    recorded = BytesOnDisk(ReadState(target));
-                }
-                catch (IOException)
-                {
-                    // Caught between write and rename on a platform that does not allow it; look again.
-                }
-            }
+                    try
+                    {
+                        recorded = BytesOnDisk(ReadState(target));
+                    }
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException)
+                    {
+                        // Not written yet, or caught between write and rename where that is not allowed; look again.
+                    }
+
+                    return recorded > 0;
+                },
+                running,
+                "no checkpoint was written while the download ran");
 
             Assert.InRange(recorded, 1, size - 1);
         }
@@ -213,12 +205,12 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
         // A run that stopped between its last checkpoint and the rename: all bytes are on disk.
         var tag = TestTags.New();
         var size = 3 * MiB;
-        var target = temp.File("done.bin");
+        var target = Temp.File("done.bin");
         var url = Server.Url($"files/done.bin?size={size}&tag={tag}");
         await Engine().DownloadAsync(Request(url, target), 1, default);
         File.Move(target, target + ".rtpart");
         var store = new State.DownloadStateStore(target + ".rtstate");
-        var state = new ResumePlanner(Request(url, target), TargetPaths.ForFile(target), store, observer, TimeProvider.System)
+        var state = new ResumePlanner(Request(url, target), TargetPaths.ForFile(target), store, Observer, TimeProvider.System)
             .NewState(new Sources.RemoteIdentity(size, $"\"s1-v1-n{size}\"", null, false), true, url);
         state.Segments[0].Next = size;
         store.Save(state);
@@ -237,7 +229,7 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     {
         var tag = TestTags.New();
         var size = MiB + 1;
-        var target = temp.File("hash.bin");
+        var target = Temp.File("hash.bin");
         var url = Server.Url($"files/hash.bin?size={size}&tag={tag}");
         var wrong = new string('0', 64);
 
@@ -261,7 +253,7 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
     public async Task ComputeHashReportsTheChosenAlgorithm(string algorithm)
     {
         var tag = TestTags.New();
-        var target = temp.File("algo.bin");
+        var target = Temp.File("algo.bin");
         var request = new DownloadRequest
         {
             Uri = Server.Url($"files/algo.bin?size=1000&tag={tag}"),
@@ -283,15 +275,13 @@ public sealed class DownloadEngineTests : IClassFixture<TestServerFixture>, IDis
         var tag = TestTags.New();
         var url = Server.Url($"files/x.bin?size=10&tag={tag}");
 
-        var badHash = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, temp.File("x"), expectedHash: "abc"), 1, default));
-        var badConnections = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, temp.File("x"), connections: 0), 1, default));
-        var noFolder = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, temp.File("missing/x")), 1, default));
+        var badHash = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, Temp.File("x"), expectedHash: "abc"), 1, default));
+        var badConnections = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, Temp.File("x"), connections: 0), 1, default));
+        var noFolder = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, Temp.File("missing/x")), 1, default));
 
         Assert.Equal(TransferErrorKind.InvalidArgument, badHash.Kind);
         Assert.Equal(TransferErrorKind.InvalidArgument, badConnections.Kind);
         Assert.Equal(TransferErrorKind.InvalidArgument, noFolder.Kind);
         Assert.Empty(Server.Log.ForTag(tag));
     }
-
-    private DownloadEngine Engine() => new(client, TimeProvider.System, observer);
 }

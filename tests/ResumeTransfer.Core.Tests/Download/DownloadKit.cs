@@ -42,15 +42,16 @@ internal static class DownloadKit
     };
 
     /// <summary>
-    /// An engine whose probe goes to <paramref name="probeUrl"/> (same file, no fault) while every range goes to the
-    /// request's own address. The test server applies drop/short faults to the probe too and resets its connection
-    /// after the probe's one byte; with retrying off, the data request can then meet that dead pooled connection
-    /// before any byte, so tests that need "the data is cut at N, retrying off" keep the probe away from the fault.
+    /// An engine whose probe goes to <paramref name="probeUrl"/> and whose ranges go to <paramref name="rangeUrl"/>
+    /// (each defaulting to the request's own address): the same file with other query options. Uses: a throttled
+    /// first run whose resume then runs at full speed under the same address (the state is bound to the request's
+    /// address), and keeping the probe away from drop faults (the test server resets the connection after the probe's
+    /// one byte too, and with retrying off the data request can meet that dead pooled connection before any byte).
     /// </summary>
-    public static DownloadEngine EngineProbingElsewhere(HttpClient client, ITransferObserver observer, Uri probeUrl) => new(
+    public static DownloadEngine RoutedEngine(HttpClient client, ITransferObserver observer, Uri? probeUrl = null, Uri? rangeUrl = null) => new(
         r => new RoutingByteSource(
-            new Sources.Http.HttpByteSource(client, Request(probeUrl, r.OutputPath), observer),
-            new Sources.Http.HttpByteSource(client, r, observer),
+            new Sources.Http.HttpByteSource(client, probeUrl is null ? r : Request(probeUrl, r.OutputPath), observer),
+            new Sources.Http.HttpByteSource(client, rangeUrl is null ? r : Request(rangeUrl, r.OutputPath, headers: r.Headers.Count > 0 ? r.Headers : null), observer),
             _ => true),
         TimeProvider.System,
         observer);
@@ -77,6 +78,18 @@ internal static class DownloadKit
         new DownloadStateStore(target + TargetPaths.StateSuffix).Load() ?? throw new InvalidOperationException("No state file.");
 
     public static long BytesOnDisk(DownloadState state) => state.Segments.Sum(s => s.Next - s.Start);
+
+    /// <summary>Waits (at most 20 s) until <paramref name="condition"/> holds, failing if the download ends first.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, Task running, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.False(running.IsCompleted, "The download ended first: " + failure);
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>Waits (bounded) until the server has sent at least <paramref name="bytes"/> body bytes for the tag.</summary>
     public static async Task WaitForBodyBytesAsync(TestServerHost server, string tag, long bytes, Task running)
