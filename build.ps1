@@ -41,6 +41,8 @@ $Dotnet = [Environment]::ProcessPath
 $PwshDll = Join-Path $PSHOME 'pwsh.dll'
 
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+# Which build of the test server tests/pester/TestServer.ps1 starts (also in the child pwsh of the Pester run).
+$env:RESUMETRANSFER_CONFIGURATION = $Configuration
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
 
@@ -272,7 +274,7 @@ function Invoke-Demo {
     $target = Join-Path $work 'demo.bin'
 
     Write-Step 'Starting the test server (port 0)'
-    $server = Start-TestServer -MaxLifetimeSec 600
+    $server = Start-TestServer -ServerDll $TestServerDll -MaxLifetimeSec 600
     try {
         $tag = "demo-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
         $uri = "$($server.BaseUri)/files/demo.bin?size=$size&rate=$rate&tag=$tag"

@@ -6,7 +6,8 @@
 # -MaxLifetimeSec even if nobody stops it (a crashed test run leaves nothing behind for long).
 
 function Get-TestServerDll {
-    param([string] $Configuration = 'Release')
+    # build.ps1 says which configuration it built; Release otherwise.
+    param([string] $Configuration = $(if ($env:RESUMETRANSFER_CONFIGURATION) { $env:RESUMETRANSFER_CONFIGURATION } else { 'Release' }))
     $dll = Join-Path $PSScriptRoot "../ResumeTransfer.TestServer/bin/$Configuration/net10.0/ResumeTransfer.TestServer.dll"
     [System.IO.Path]::GetFullPath($dll)
 }
