@@ -166,7 +166,13 @@ internal sealed class DownloadSession
 
             var scheduler = new SegmentScheduler(State.Segments);
             var workers = State.SupportsRanges && State.Length is not null ? request.Connections : 1;
-            scheduler.Rebalance(workers);
+            if (carried is null)
+            {
+                scheduler.Rebalance(workers);
+            }
+
+            // else: the worker holding the open answer keeps the whole file and the others steal from it, so the
+            // answer is read for as long as it is useful instead of being cut at the first quarter.
             counters.SetCompleted(scheduler.CompletedBytes);
             using var checkpoint = new CheckpointWriter(store, State, scheduler, part, timeProvider);
             checkpoint.Start();

@@ -105,7 +105,7 @@ internal sealed class SegmentFetcher
                     renewAt = reached + BudgetRenewalBytes;
                     observer.OnMessage(
                         TransferMessageLevel.Verbose,
-                        $"'{name}': retries ran out, but the connections got to byte {reached} first ({ex.Message}); continuing from there with a fresh retry budget.");
+                        $"'{name}': retries ran out, but the range got to byte {reached} first ({ex.Message}); continuing from there with a fresh retry budget.");
                 }
                 catch (TransientTransferException ex)
                 {
@@ -201,6 +201,12 @@ internal sealed class SegmentFetcher
                 if (!identity.IsSameVersionAs(expected))
                 {
                     throw new StartOverException(StartOverReason.RemoteChanged, "The server sent the whole file with another version instead of the range.", identity, body);
+                }
+
+                if (segment.Start == 0 && next == 0)
+                {
+                    // The whole file from byte 0 is this segment's bytes, then more: write up to the segment's end.
+                    return;
                 }
 
                 var discarded = scheduler.TryRewindToZero(segment);
