@@ -389,11 +389,14 @@ internal sealed class UploadRun
                 {
                     return await protocol.SendChunkAsync(session, source, chunk, attempt, watchdog.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException ex) when (watchdog.Fired && !t.IsCancellationRequested)
+                catch (OperationCanceledException ex) when (!t.IsCancellationRequested)
                 {
+                    // Not the caller's cancellation: our stall watchdog, or a client library's own timeout. Both are worth another try.
                     throw new TransientTransferException(
                         TransferErrorKind.TransferTimedOut,
-                        $"Chunk {chunk.Number} of '{Name}' made no progress for {request.StallTimeout.TotalSeconds:0.#} s.",
+                        watchdog.Fired
+                            ? $"Chunk {chunk.Number} of '{Name}' made no progress for {request.StallTimeout.TotalSeconds:0.#} s."
+                            : $"Chunk {chunk.Number} of '{Name}' timed out ({ex.Message}).",
                         ex);
                 }
             },

@@ -9,7 +9,7 @@ namespace ResumeTransfer.Core.Tests.Upload;
 /// be checked to send at most one chunk per connection again. Everything else is the real protocol talking to the
 /// real server.
 /// </summary>
-internal sealed class InterruptingProtocol : IUploadProtocol
+public sealed class InterruptingProtocol : IUploadProtocol
 {
     private readonly IUploadProtocol inner;
     private readonly Action onDue;

@@ -1,6 +1,4 @@
 using System.Net;
-using ResumeTransfer.Core.Sources.Http;
-using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.S3;
 using Xunit;
@@ -8,24 +6,11 @@ using Xunit;
 namespace ResumeTransfer.Core.Tests.Upload;
 
 /// <summary>S3 multipart uploads against OpenStack Swift's s3api, the strict peer (real ListParts, Abort and errors).</summary>
-public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisposable
+public sealed class S3MultipartProtocolTests : S3UploadTestBase<SwiftS3Peer>
 {
-    private const long MiB = 1024 * 1024;
-    private const long Part = 5 * MiB;
-
-    private readonly SwiftS3Peer peer;
-    private readonly TempDir dir = new("rt-s3-src");
-    private readonly HttpClient client = TransferHttpClientFactory.Create(4);
-
     public S3MultipartProtocolTests(SwiftS3Peer peer)
+        : base(peer, "rt-s3-src")
     {
-        this.peer = peer;
-    }
-
-    public void Dispose()
-    {
-        client.Dispose();
-        dir.Dispose();
     }
 
     [Theory]
@@ -34,12 +19,12 @@ public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisp
     [InlineData(Part + 1)]
     public async Task UploadsFileExactly(long size)
     {
-        var path = SourceFiles.Create(dir.File($"size-{size}.bin"), size);
+        var path = SourceFiles.Create(Dir.File($"size-{size}.bin"), size);
         var key = $"exact/{size}.bin";
 
         var result = await Engine(new UploadTestObserver()).UploadAsync(Request(path, key, ExistingUploadPolicy.Fail), 1, CancellationToken.None);
 
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async(key));
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async(key));
         Assert.Equal(UploadProtocolKind.S3, result.Protocol);
         Assert.Equal(S3Peer.Bucket, result.Bucket);
         Assert.Equal(key, result.Key);
@@ -51,15 +36,15 @@ public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisp
     [Fact]
     public async Task UploadsPartsInParallelToPrefix()
     {
-        var path = SourceFiles.Create(dir.File("parallel.bin"), (16 * MiB) + 3);
+        var path = SourceFiles.Create(Dir.File("parallel.bin"), (16 * MiB) + 3);
         var request = Request(path, "backups/", ExistingUploadPolicy.Fail) with { Connections = 3 };
 
         var result = await Engine(new UploadTestObserver()).UploadAsync(request, 1, CancellationToken.None);
 
         Assert.Equal("backups/parallel.bin", result.Key);
         Assert.Equal(3, result.Connections);
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async("backups/parallel.bin"));
-        var stored = await peer.Client.GetObjectMetadataAsync(S3Peer.Bucket, "backups/parallel.bin");
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async("backups/parallel.bin"));
+        var stored = await Peer.Client.GetObjectMetadataAsync(S3Peer.Bucket, "backups/parallel.bin");
         Assert.Equal(result.ETag, stored.ETag);
     }
 
@@ -68,7 +53,7 @@ public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisp
     {
         const int connections = 2;
         var length = (6 * Part) + 11;
-        var path = SourceFiles.Create(dir.File("resume.bin"), length);
+        var path = SourceFiles.Create(Dir.File("resume.bin"), length);
         var key = "resume/resume.bin";
         var request = Request(path, key, ExistingUploadPolicy.Resume) with { Connections = connections };
 
@@ -86,38 +71,38 @@ public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisp
         Assert.InRange(result.BytesSkipped, journalled, length);
         Assert.Equal(length, result.BytesSkipped + result.BytesSent);
         Assert.InRange(first.Transmitted + result.BytesSent - length, 0, connections * Part);
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async(key));
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async(key));
         Assert.Empty(observer.Warnings);
     }
 
     [Fact]
     public async Task WrongCredentialsAreAccessDeniedAndLoseNothing()
     {
-        var path = SourceFiles.Create(dir.File("denied.bin"), (3 * Part) + 1);
+        var path = SourceFiles.Create(Dir.File("denied.bin"), (3 * Part) + 1);
         var key = "denied/denied.bin";
         var request = Request(path, key, ExistingUploadPolicy.Resume);
         await UploadUntilCancelledAsync(request, Part + (Part / 2));
         var stateBefore = File.ReadAllText(path + UploadStateStore.Extension);
         var uploadId = ReadState(path).UploadId!;
 
-        var wrong = request with { Credential = new NetworkCredential(peer.AccessKey, "not-the-secret") };
+        var wrong = request with { Credential = new NetworkCredential(Peer.AccessKey, "not-the-secret") };
         var error = await Assert.ThrowsAsync<TransferException>(() => Engine(new UploadTestObserver()).UploadAsync(wrong, 2, CancellationToken.None));
 
         Assert.Equal(TransferErrorKind.AccessDenied, error.Kind);
         Assert.Contains("-Credential", error.Message, StringComparison.Ordinal);
         Assert.Equal(stateBefore, File.ReadAllText(path + UploadStateStore.Extension));
-        Assert.True(await peer.UploadExistsAsync(key, uploadId));
+        Assert.True(await Peer.UploadExistsAsync(key, uploadId));
 
         var result = await Engine(new UploadTestObserver()).UploadAsync(request, 3, CancellationToken.None);
         Assert.Equal(uploadId, result.UploadId);
         Assert.True(result.BytesSkipped >= Part);
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async(key));
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async(key));
     }
 
     [Fact]
     public async Task ChangedSourceAbortsOldUploadAndStartsNew()
     {
-        var path = SourceFiles.Create(dir.File("changed.bin"), (3 * Part) + 1, seed: 1);
+        var path = SourceFiles.Create(Dir.File("changed.bin"), (3 * Part) + 1, seed: 1);
         var key = "changed/changed.bin";
         var request = Request(path, key, ExistingUploadPolicy.Resume);
         await UploadUntilCancelledAsync(request, Part + (Part / 2));
@@ -131,19 +116,19 @@ public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisp
         Assert.NotEqual(oldId, result.UploadId);
         Assert.Equal(0, result.BytesSkipped);
         Assert.Contains(observer.Warnings, w => w.Contains("changed since its upload", StringComparison.Ordinal));
-        Assert.False(await peer.UploadExistsAsync(key, oldId));
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async(key));
+        Assert.False(await Peer.UploadExistsAsync(key, oldId));
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async(key));
     }
 
     [Fact]
     public async Task AbortedUploadOnServerStartsOverWithWarning()
     {
-        var path = SourceFiles.Create(dir.File("aborted.bin"), (2 * Part) + 1);
+        var path = SourceFiles.Create(Dir.File("aborted.bin"), (2 * Part) + 1);
         var key = "aborted/aborted.bin";
         var request = Request(path, key, ExistingUploadPolicy.Resume);
         await UploadUntilCancelledAsync(request, Part / 2);
         var oldId = ReadState(path).UploadId!;
-        await peer.Client.AbortMultipartUploadAsync(S3Peer.Bucket, key, oldId);
+        await Peer.Client.AbortMultipartUploadAsync(S3Peer.Bucket, key, oldId);
 
         var observer = new UploadTestObserver();
         var result = await Engine(observer).UploadAsync(request, 2, CancellationToken.None);
@@ -151,13 +136,13 @@ public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisp
         Assert.True(result.Restarted);
         Assert.NotEqual(oldId, result.UploadId);
         Assert.Contains(observer.Warnings, w => w.Contains("no longer has the upload", StringComparison.Ordinal));
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async(key));
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async(key));
     }
 
     [Fact]
     public async Task PartSizeBelowS3MinimumIsInvalidArgument()
     {
-        var path = SourceFiles.Create(dir.File("small-parts.bin"), 10);
+        var path = SourceFiles.Create(Dir.File("small-parts.bin"), 10);
         var error = await Assert.ThrowsAsync<TransferException>(
             () => Engine(new UploadTestObserver()).UploadAsync(Request(path, "x/small.bin", ExistingUploadPolicy.Fail) with { ChunkSize = MiB }, 1, CancellationToken.None));
 
@@ -173,38 +158,5 @@ public sealed class S3MultipartProtocolTests : IClassFixture<SwiftS3Peer>, IDisp
         using var md5 = System.Security.Cryptography.MD5.Create();
         var expected = Convert.ToHexStringLower(md5.ComputeHash(Convert.FromHexString("0cc175b9c0f1b6a831c399e26977266192eb5ffee6ae2fec3ad71c777531578f")));
         Assert.Equal(expected + "-2", etag);
-    }
-
-    private UploadRequest Request(string path, string key, ExistingUploadPolicy policy) => new()
-    {
-        Path = path,
-        Uri = new Uri($"s3://{S3Peer.Bucket}/{key}"),
-        Protocol = UploadProtocolKind.S3,
-        Endpoint = peer.Endpoint,
-        Credential = peer.Credential,
-        ChunkSize = Part,
-        Connections = 2,
-        ExistingUpload = policy,
-        MaxRetries = 2,
-        RetryInterval = TimeSpan.FromMilliseconds(20),
-    };
-
-    private UploadEngine Engine(ITransferObserver observer) => new(client, TimeProvider.System, observer) { PerUserStateFolder = dir.File("per-user") };
-
-    private static UploadState ReadState(string path) =>
-        UploadState.FromJson(File.ReadAllText(path + UploadStateStore.Extension), path + UploadStateStore.Extension);
-
-    /// <summary>Runs the upload and cancels it once <paramref name="cancelAfter"/> bytes went out and <paramref name="acknowledgedParts"/> parts were acknowledged.</summary>
-    private async Task<InterruptingProtocol> UploadUntilCancelledAsync(UploadRequest request, long cancelAfter, int acknowledgedParts = 1)
-    {
-        using var cancel = new CancellationTokenSource();
-        var observer = new UploadTestObserver();
-        var protocol = new InterruptingProtocol(new S3MultipartProtocol(request, observer), cancel, cancelAfter, acknowledgedParts);
-        using (protocol)
-        {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine(observer).UploadAsync(request, protocol, 1, cancel.Token));
-        }
-
-        return protocol;
     }
 }

@@ -1,5 +1,3 @@
-using ResumeTransfer.Core.Sources.Http;
-using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.S3;
 using Xunit;
@@ -10,24 +8,11 @@ namespace ResumeTransfer.Core.Tests.Upload;
 /// S3 multipart uploads against s3rver 3.7.1, the lenient peer: the happy path, and resuming from the local journal
 /// because s3rver cannot list parts (405).
 /// </summary>
-public sealed class S3rverTests : IClassFixture<S3rverPeer>, IDisposable
+public sealed class S3rverTests : S3UploadTestBase<S3rverPeer>
 {
-    private const long MiB = 1024 * 1024;
-    private const long Part = 5 * MiB;
-
-    private readonly S3rverPeer peer;
-    private readonly TempDir dir = new("rt-s3rver-src");
-    private readonly HttpClient client = TransferHttpClientFactory.Create(4);
-
     public S3rverTests(S3rverPeer peer)
+        : base(peer, "rt-s3rver-src")
     {
-        this.peer = peer;
-    }
-
-    public void Dispose()
-    {
-        client.Dispose();
-        dir.Dispose();
     }
 
     [Theory]
@@ -36,13 +21,13 @@ public sealed class S3rverTests : IClassFixture<S3rverPeer>, IDisposable
     [InlineData((16 * MiB) + 5)]
     public async Task UploadsFileExactly(long size)
     {
-        var path = SourceFiles.Create(dir.File($"size-{size}.bin"), size);
+        var path = SourceFiles.Create(Dir.File($"size-{size}.bin"), size);
         var key = $"exact/{size}.bin";
 
         var observer = new UploadTestObserver();
         var result = await Engine(observer).UploadAsync(Request(path, key, ExistingUploadPolicy.Fail), 1, CancellationToken.None);
 
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async(key));
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async(key));
         Assert.Equal(size, result.BytesSent);
 
         // s3rver answers Complete with the MD5 of the whole object, not the multipart ETag: the client checks that instead.
@@ -59,7 +44,7 @@ public sealed class S3rverTests : IClassFixture<S3rverPeer>, IDisposable
     public async Task ResumesFromJournalWhenServerCannotListParts()
     {
         var length = (4 * Part) + 9;
-        var path = SourceFiles.Create(dir.File("journal.bin"), length);
+        var path = SourceFiles.Create(Dir.File("journal.bin"), length);
         var key = "journal/journal.bin";
         var request = Request(path, key, ExistingUploadPolicy.Resume);
         using (var cancel = new CancellationTokenSource())
@@ -77,22 +62,6 @@ public sealed class S3rverTests : IClassFixture<S3rverPeer>, IDisposable
         Assert.Contains(observer.Messages, m => m.Text.Contains("cannot list the parts", StringComparison.Ordinal));
         Assert.Equal(journal.Sum(p => p.Length), result.BytesSkipped);
         Assert.Equal(length - result.BytesSkipped, result.BytesSent);
-        Assert.Equal(SourceFiles.Sha256(path), await peer.StoredSha256Async(key));
+        Assert.Equal(SourceFiles.Sha256(path), await Peer.StoredSha256Async(key));
     }
-
-    private UploadRequest Request(string path, string key, ExistingUploadPolicy policy) => new()
-    {
-        Path = path,
-        Uri = new Uri($"s3://{S3Peer.Bucket}/{key}"),
-        Protocol = UploadProtocolKind.S3,
-        Endpoint = peer.Endpoint,
-        Credential = peer.Credential,
-        ChunkSize = Part,
-        Connections = 2,
-        ExistingUpload = policy,
-        MaxRetries = 2,
-        RetryInterval = TimeSpan.FromMilliseconds(20),
-    };
-
-    private UploadEngine Engine(ITransferObserver observer) => new(client, TimeProvider.System, observer) { PerUserStateFolder = dir.File("per-user") };
 }
