@@ -104,7 +104,7 @@ public sealed class DownloadEngine
                 return await FinishExistingTargetAsync(request, paths, probe, plan, counters, progress, started, cancellationToken).ConfigureAwait(false);
             }
 
-            var session = new DownloadSession(request, paths, store, source, plan, counters, timeProvider, observer, token => ProbeAsync(source, request, token));
+            var session = new DownloadSession(request, paths, store, source, plan, counters, progress, timeProvider, observer, token => ProbeAsync(source, request, token));
             await session.RunAsync(cancellationToken).ConfigureAwait(false);
             return await FinishAsync(request, paths, store, session, counters, progress, started, cancellationToken).ConfigureAwait(false);
         }

@@ -19,6 +19,7 @@ internal sealed class DownloadSession
     private readonly DownloadStateStore store;
     private readonly IByteSource source;
     private readonly TransferCounters counters;
+    private readonly ProgressReporter progress;
     private readonly TimeProvider timeProvider;
     private readonly ITransferObserver observer;
     private readonly Func<CancellationToken, Task<SourceProbe>> probe;
@@ -31,6 +32,7 @@ internal sealed class DownloadSession
         IByteSource source,
         DownloadPlan plan,
         TransferCounters counters,
+        ProgressReporter progress,
         TimeProvider timeProvider,
         ITransferObserver observer,
         Func<CancellationToken, Task<SourceProbe>> probe)
@@ -40,6 +42,7 @@ internal sealed class DownloadSession
         this.store = store;
         this.source = source;
         this.counters = counters;
+        this.progress = progress;
         this.timeProvider = timeProvider;
         this.observer = observer;
         this.probe = probe;
@@ -139,6 +142,7 @@ internal sealed class DownloadSession
         State.Segments = ResumePlanner.FreshSegments(identity.Length);
         State.Updated = timeProvider.GetUtcNow();
         store.Save(State);
+        progress.Update(paths.FileName, identity.Length, TransferPhase.Transferring);
         ResumedBytes = 0;
         Restarted = true;
     }

@@ -18,6 +18,9 @@ internal sealed class DownloadStateStore
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
+
+        // For people reading the file: an ETag shows as "\"abc\"" rather than "\u0022abc\u0022". The file is never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public DownloadStateStore(string path)

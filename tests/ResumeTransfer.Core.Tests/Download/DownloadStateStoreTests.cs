@@ -39,6 +39,7 @@ public sealed class DownloadStateStoreTests : IDisposable
             json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(new[] { "start", "end", "next" }, json.RootElement.GetProperty("segments")[0].EnumerateObject().Select(p => p.Name));
         Assert.False(File.Exists(store.Path + ".tmp"));
+        Assert.Contains("\"etag\": \"\\\"abc\\\"\"", File.ReadAllText(store.Path), StringComparison.Ordinal);
     }
 
     [Fact]
