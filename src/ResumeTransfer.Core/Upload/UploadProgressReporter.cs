@@ -23,6 +23,8 @@ internal sealed class UploadProgressReporter : IDisposable
     private long lastTransmitted;
     private long lastTimestamp;
     private double speed;
+    private readonly object tickGate = new();
+    private int finished;
 
     public UploadProgressReporter(ITransferObserver observer, TimeProvider time, int id, string name, long total, long alreadyAcknowledged)
     {
@@ -48,6 +50,17 @@ internal sealed class UploadProgressReporter : IDisposable
 
     public void ConnectionEnded() => Interlocked.Decrement(ref active);
 
+    /// <summary>Stops the timer and reports the final snapshot, so no periodic one can follow it.</summary>
+    public void Finish()
+    {
+        Volatile.Write(ref finished, 1);
+        timer.Dispose();
+        lock (tickGate)
+        {
+            Report(TransferPhase.Completed);
+        }
+    }
+
     public void Report(TransferPhase phase)
     {
         observer.OnProgress(new TransferProgress(id, name, total, Interlocked.Read(ref acknowledged), speed, Volatile.Read(ref active), phase));
@@ -56,6 +69,17 @@ internal sealed class UploadProgressReporter : IDisposable
     public void Dispose() => timer.Dispose();
 
     private void Tick()
+    {
+        lock (tickGate)
+        {
+            if (Volatile.Read(ref finished) == 0)
+            {
+                TickLocked();
+            }
+        }
+    }
+
+    private void TickLocked()
     {
         var now = time.GetTimestamp();
         var sent = Interlocked.Read(ref transmitted);

@@ -72,11 +72,16 @@ internal sealed class UploadRun
                 var completion = await pipeline.ExecuteAsync(
                     async t => await protocol.CompleteAsync(session, source, parts, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 store.Delete();
-                progress.Report(TransferPhase.Completed);
+                progress.Finish();
 
                 var duration = time.GetElapsedTime(started);
-                session.Properties.TryGetValue("bucket", out var bucket);
-                session.Properties.TryGetValue("key", out var key);
+                string? bucket = null;
+                string? key = null;
+                if (protocol.Kind == UploadProtocolKind.S3)
+                {
+                    session.Properties.TryGetValue("bucket", out bucket);
+                    session.Properties.TryGetValue("key", out key);
+                }
                 return new UploadResult
                 {
                     Path = path,
