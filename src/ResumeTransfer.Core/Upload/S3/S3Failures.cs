@@ -34,6 +34,8 @@ internal static class S3Failures
             case IOException:
             case WebException:
                 return new TransientTransferException(TransferErrorKind.ConnectionFailed, $"{what}: the connection to S3 failed ({exception.Message}).", exception);
+            case AmazonClientException client when client.Message.IndexOf("credentials", StringComparison.OrdinalIgnoreCase) >= 0:
+                return new TransferException(TransferErrorKind.AccessDenied, $"{what}: no AWS credentials were found ({client.Message}). Give -Credential (access key as user name, secret as password), or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile.", exception);
             case AmazonClientException client:
                 return new TransferException(TransferErrorKind.InvalidArgument, $"{what}: {client.Message} Check -Credential, -Endpoint and -Region.", exception);
             default:

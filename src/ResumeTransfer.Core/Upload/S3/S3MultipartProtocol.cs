@@ -311,7 +311,7 @@ public sealed class S3MultipartProtocol : IUploadProtocol
         }
         catch (AmazonClientException ex)
         {
-            throw new TransferException(TransferErrorKind.AccessDenied, $"No AWS credentials were found: {ex.Message} Give -Credential (access key as user name, secret as password), or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile.", ex);
+            throw (TransferException)S3Failures.Map(ex, "Preparing the S3 client");
         }
     }
 
