@@ -17,7 +17,7 @@ public sealed class UploadStateTests : IDisposable
         {
             Protocol = UploadProtocolKind.S3,
             Target = "s3://b/k",
-            SourcePath = "/data/x.iso",
+            SourcePath = "/data/résumé.iso",
             Fingerprint = new UploadState.FingerprintRecord { Length = 12, LastWriteTimeUtc = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), HeadSha256 = "aa", TailSha256 = "bb" },
             UploadId = "id-1",
             ChunkSize = 5,
@@ -30,6 +30,8 @@ public sealed class UploadStateTests : IDisposable
 
         Assert.Contains("\"schema\": 1", json, StringComparison.Ordinal);
         Assert.Contains("\"protocol\": \"S3\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"/data/résumé.iso\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"eTag\": \"\\\"cc\\\"\"", json, StringComparison.Ordinal);
         Assert.Equal("id-1", back.UploadId);
         Assert.Equal(state.Fingerprint.LastWriteTimeUtc, back.Fingerprint.LastWriteTimeUtc);
         Assert.Equal("\"cc\"", Assert.Single(back.Parts).ETag);
