@@ -22,6 +22,7 @@ internal sealed class ProgressBars
 
     private readonly Action<ProgressRecord> write;
     private readonly TimeProvider time;
+    private readonly string verb;
     private readonly Dictionary<int, Bar> bars = new();
     private int started;
     private int finished;
@@ -29,10 +30,14 @@ internal sealed class ProgressBars
     private bool parentDirty;
     private long parentWrittenAt;
 
-    public ProgressBars(Action<ProgressRecord> write, TimeProvider time)
+    /// <param name="write">Writes one record (the cmdlet's WriteProgress).</param>
+    /// <param name="time">The clock that throttles the writes.</param>
+    /// <param name="verb">What the transfers do, first word of every activity: "Downloading", "Uploading".</param>
+    public ProgressBars(Action<ProgressRecord> write, TimeProvider time, string verb = "Downloading")
     {
         this.write = write;
         this.time = time;
+        this.verb = verb;
     }
 
     /// <summary>Shows a new bar at once, so a slow server still gets immediate feedback.</summary>
@@ -150,11 +155,11 @@ internal sealed class ProgressBars
 
     private static int ActivityIdOf(int transferId) => transferId + 1;
 
-    private static string Activity(string name) => "Downloading " + name;
+    private string Activity(string name) => verb + " " + name;
 
     private int ChildParentId => started > 1 ? ParentActivityId : -1;
 
-    private string ParentActivity => string.Format(CultureInfo.CurrentCulture, "Downloading {0} files", started);
+    private string ParentActivity => string.Format(CultureInfo.CurrentCulture, "{0} {1} files", verb, started);
 
     private bool IsDue(long writtenAt) => writtenAt == 0 || time.GetElapsedTime(writtenAt) >= MinimumInterval;
 

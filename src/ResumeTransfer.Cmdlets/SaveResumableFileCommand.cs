@@ -25,18 +25,10 @@ namespace ResumeTransfer.Cmdlets;
 [OutputType(typeof(DownloadResult))]
 public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
 {
-    // After Ctrl+C the engine checkpoints and returns within about a second; this only bounds a misbehaving one,
-    // so the shell never hangs on a stop.
-    private static readonly TimeSpan StopWaitLimit = TimeSpan.FromSeconds(30);
-
-    private readonly CancellationTokenSource cancellation = new();
-    private readonly TransferEventQueue events = new();
-    private readonly Dictionary<int, RunningDownload> running = new();
-    private ProgressBars? progress;
     private IReadOnlyDictionary<string, string> headers = new Dictionary<string, string>();
+    private TransferRunner? runner;
     private HttpClient? client;
     private DownloadEngine? engine;
-    private int nextTransferId;
     private bool disposed;
 
     /// <summary>The http or https address of the file.</summary>
@@ -134,14 +126,14 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
 
         try
         {
-            headers = HeadersParameter.Convert(Headers);
+            headers = DictionaryParameter.Headers(Headers);
         }
         catch (TransferException ex)
         {
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
         }
 
-        progress = new ProgressBars(WriteProgress, TimeProvider.System);
+        runner = new TransferRunner(this, "Downloading", ThrottleLimit, PassThru);
     }
 
     /// <inheritdoc />
@@ -154,7 +146,7 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
         catch
         {
             // Stopped, -ErrorAction Stop, or a failing downstream command: EndProcessing will not run.
-            CompleteProgress();
+            runner?.CompleteProgress();
             throw;
         }
     }
@@ -164,26 +156,17 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
     {
         try
         {
-            Pump(() => running.Count > 0);
+            runner?.WaitForAll();
         }
         finally
         {
-            CompleteProgress();
+            runner?.CompleteProgress();
             DisposeClient();
         }
     }
 
     /// <inheritdoc />
-    protected override void StopProcessing()
-    {
-        try
-        {
-            cancellation.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    protected override void StopProcessing() => runner?.Stop();
 
     /// <summary>Cancels what is still running, waits for it to checkpoint, and releases the HTTP connections.</summary>
     public void Dispose()
@@ -194,24 +177,14 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
         }
 
         disposed = true;
-        try
-        {
-            cancellation.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        WaitForRunning();
+        runner?.Dispose();
         DisposeClient();
-        events.Dispose();
-        cancellation.Dispose();
     }
 
     private void ProcessItem()
     {
-        // Emit what finished while the upstream command was producing this item.
-        Pump(() => false);
+        var transfers = runner!;
+        transfers.WriteFinished();
 
         var uri = Uri;
         DownloadRequest request;
@@ -227,12 +200,12 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
             return;
         }
 
-        if (!ShouldProcess(output.Path, "Download " + DisplayText(uri)))
+        if (!ShouldProcess(output.Path, "Download " + AddressText.ForDisplay(uri)))
         {
             return;
         }
 
-        Pump(() => running.Count >= ThrottleLimit);
+        transfers.WaitForSlot();
         try
         {
             output.EnsureDirectoryExists();
@@ -243,7 +216,7 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
             return;
         }
 
-        Start(uri, request, output.DisplayName(uri));
+        Start(transfers, uri, request, output.DisplayName(uri));
     }
 
     private DownloadRequest BuildRequest(Uri uri, OutputLocation output)
@@ -275,137 +248,18 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
         };
     }
 
-    private void Start(Uri uri, DownloadRequest request, string name)
+    private void Start(TransferRunner transfers, Uri uri, DownloadRequest request, string name)
     {
         // One client and engine per invocation, made on first use so -WhatIf opens nothing.
         client ??= TransferHttpClientFactory.Create(Connections * ThrottleLimit);
-        engine ??= new DownloadEngine(client, TimeProvider.System, events);
+        engine ??= new DownloadEngine(client, TimeProvider.System, transfers.Observer);
         var downloader = engine;
-        var id = nextTransferId++;
-        var token = cancellation.Token;
-        progress!.Start(id, name);
-
-        // Task.Run keeps any synchronous start-up work of the engine off the pipeline thread.
-        var task = Task.Run(() => downloader.DownloadAsync(request, id, token), token);
-        var download = new RunningDownload(id, uri, task);
-        running.Add(id, download);
-        task.ContinueWith(_ => events.OnFinished(download), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    /// <summary>
-    /// The only place that writes what workers report. Handles queued events while <paramref name="keepWaiting"/>
-    /// holds (and once without waiting when it does not), flushing throttled progress in between.
-    /// </summary>
-    private void Pump(Func<bool> keepWaiting)
-    {
-        while (true)
-        {
-            if (cancellation.IsCancellationRequested)
-            {
-                // Ctrl+C: nothing may be written any more; let the downloads checkpoint and release their locks
-                // before the runtime ends the pipeline, so -Resume can follow at once.
-                WaitForRunning();
-                CompleteProgress();
-                throw new PipelineStoppedException();
-            }
-
-            var waiting = keepWaiting();
-            var wait = waiting ? progress!.UntilNextFlush() : TimeSpan.Zero;
-            if (events.TryTake(out var next, wait) && next is not null)
-            {
-                Handle(next);
-                progress!.FlushDue();
-                continue;
-            }
-
-            progress!.FlushDue();
-            if (!waiting)
-            {
-                return;
-            }
-        }
-    }
-
-    private void Handle(TransferEvent next)
-    {
-        switch (next)
-        {
-            case ProgressEvent p:
-                progress!.Update(p.Progress);
-                break;
-            case MessageEvent { Level: TransferMessageLevel.Warning } m:
-                WriteWarning(m.Message);
-                break;
-            case MessageEvent m:
-                WriteVerbose(m.Message);
-                break;
-            case FinishedEvent f:
-                Finish(f.Download);
-                break;
-        }
-    }
-
-    private void Finish(RunningDownload download)
-    {
-        running.Remove(download.Id);
-        progress!.Complete(download.Id);
-        DownloadResult result;
-        try
-        {
-            result = download.Task.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception ex) when (ex is not PipelineStoppedException)
-        {
-            // One item's failure is that item's error; the others go on.
-            WriteError(ErrorRecordFactory.FromException(ex, download.Uri));
-            return;
-        }
-
-        if (PassThru)
-        {
-            WriteObject(result);
-        }
-    }
-
-    private void CompleteProgress()
-    {
-        try
-        {
-            progress?.CompleteAll();
-        }
-        catch (Exception)
-        {
-            // Best effort on the way out (a stopping pipeline refuses writes, and hosts then clear their progress
-            // display themselves); the exception that is ending the command is the one to report.
-        }
-    }
-
-    private void WaitForRunning()
-    {
-        if (running.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            Task.WhenAll(running.Values.Select(r => r.Task)).Wait(StopWaitLimit);
-        }
-        catch (AggregateException)
-        {
-            // Outcomes are not reported after a stop; the state on disk is what matters now.
-        }
-
-        running.Clear();
+        transfers.Start(name, uri, async (id, token) => await downloader.DownloadAsync(request, id, token).ConfigureAwait(false));
     }
 
     private void DisposeClient()
     {
-        if (running.Count > 0)
+        if (runner is { IsIdle: false })
         {
             return;
         }
@@ -414,10 +268,4 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
         client = null;
         engine = null;
     }
-
-    /// <summary>The address without user:password, for the -WhatIf/-Confirm text.</summary>
-    private static string DisplayText(Uri uri) =>
-        uri.IsAbsoluteUri && uri.UserInfo.Length > 0
-            ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.ToString()
-            : uri.OriginalString;
 }

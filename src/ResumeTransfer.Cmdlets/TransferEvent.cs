@@ -11,5 +11,5 @@ internal sealed record ProgressEvent(TransferProgress Progress) : TransferEvent;
 /// <summary>A verbose or warning message from the core.</summary>
 internal sealed record MessageEvent(TransferMessageLevel Level, string Message) : TransferEvent;
 
-/// <summary>A download task has ended (successfully or not); its outcome is read on the pipeline thread.</summary>
-internal sealed record FinishedEvent(RunningDownload Download) : TransferEvent;
+/// <summary>A transfer's task has ended (successfully or not); its outcome is read on the pipeline thread.</summary>
+internal sealed record FinishedEvent(RunningTransfer Transfer) : TransferEvent;

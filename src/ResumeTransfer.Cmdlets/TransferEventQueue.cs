@@ -6,7 +6,7 @@ using ResumeTransfer.Core;
 namespace ResumeTransfer.Cmdlets;
 
 /// <summary>
-/// The observer handed to the engine. PowerShell allows Write* calls only on the pipeline thread, so worker
+/// The observer handed to the engines. PowerShell allows Write* calls only on the pipeline thread, so worker
 /// threads just enqueue here and the cmdlet drains the queue on its own thread.
 /// </summary>
 internal sealed class TransferEventQueue : ITransferObserver, IDisposable
@@ -18,7 +18,7 @@ internal sealed class TransferEventQueue : ITransferObserver, IDisposable
 
     public void OnMessage(TransferMessageLevel level, string message) => Add(new MessageEvent(level, message));
 
-    public void OnFinished(RunningDownload download) => Add(new FinishedEvent(download));
+    public void OnFinished(RunningTransfer transfer) => Add(new FinishedEvent(transfer));
 
     /// <summary>Waits up to <paramref name="timeout"/> for the next event.</summary>
     public bool TryTake(out TransferEvent? next, TimeSpan timeout)
