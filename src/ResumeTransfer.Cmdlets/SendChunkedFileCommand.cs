@@ -1,0 +1,349 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Net.Http;
+using ResumeTransfer.Core;
+using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Upload;
+using ResumeTransfer.Core.Upload.S3;
+
+namespace ResumeTransfer.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Uploads files in chunks over tus, S3 multipart or the chunk API, so that an interrupted upload can be resumed and is checked end to end.</para>
+/// <para type="description">
+/// Send-ChunkedFile sends each file in chunks, every one checked by the server (S3 Content-MD5 and ETag, tus
+/// Upload-Checksum, the chunk API's md5), and records the acknowledged chunks in &lt;source&gt;.rtupload. -Resume asks the
+/// server what it already holds and sends only the rest; a source that changed starts a new upload. Many files piped
+/// in are uploaded -ThrottleLimit at a time, each over -Connections parallel chunks where the protocol allows.
+/// </para>
+/// </summary>
+[Cmdlet(VerbsCommunications.Send, "ChunkedFile", SupportsShouldProcess = true)]
+[OutputType(typeof(UploadResult))]
+public sealed class SendChunkedFileCommand : PSCmdlet, IDisposable
+{
+    private IReadOnlyDictionary<string, string> headers = new Dictionary<string, string>();
+    private IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
+    private TransferRunner? runner;
+    private HttpClient? client;
+    private UploadEngine? engine;
+    private bool warnedS3OnlyParameters;
+    private bool disposed;
+
+    /// <summary>The file to upload.</summary>
+    /// <remarks>Taken literally (no wildcards); piped FileInfo objects bind through FullName or PSPath.</remarks>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath", "LiteralPath")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = null!;
+
+    /// <summary>Where to: s3://bucket/key (or s3://bucket/prefix/ to append the file name), a tus creation endpoint, or a chunk API URL.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("Url")]
+    [ValidateNotNull]
+    public Uri Uri { get; set; } = null!;
+
+    /// <summary>The upload protocol; Auto takes S3 for s3:// and asks an http(s) server.</summary>
+    [Parameter]
+    public UploadProtocolKind Protocol { get; set; } = UploadProtocolKind.Auto;
+
+    /// <summary>Bytes per chunk; default per protocol, grown so the file fits in the protocol's chunk count.</summary>
+    /// <remarks>Not range-checked here: the protocol's limits decide, with one InvalidArgument error for every bad value.</remarks>
+    [Parameter]
+    public long? ChunkSize { get; set; }
+
+    /// <summary>Continue the unfinished upload recorded beside the file.</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Abandon an unfinished upload of the file and start a new one.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Chunks sent in parallel per file, where the protocol allows (S3, chunk API; tus is sequential).</summary>
+    [Parameter]
+    [ValidateRange(1, 32)]
+    public int Connections { get; set; } = UploadRequest.DefaultConnections;
+
+    /// <summary>Extra request headers (tus, chunk API).</summary>
+    [Parameter]
+    public IDictionary? Headers { get; set; }
+
+    /// <summary>S3: access key (user name) and secret (password). tus/chunk API: Basic authentication.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Lets -Credential or an Authorization header be sent over plain http (tus, chunk API).</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+    /// <summary>S3: the address of an S3-compatible service instead of AWS.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>S3: the region.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Region { get; set; }
+
+    /// <summary>User metadata stored with the upload.</summary>
+    [Parameter]
+    public Hashtable? Metadata { get; set; }
+
+    /// <summary>The content type of the stored object.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ContentType { get; set; }
+
+    /// <summary>The User-Agent header (tus, chunk API).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UserAgent { get; set; }
+
+    /// <summary>Retries per failing call (per chunk) before the file fails.</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>The first retry delay in seconds; it doubles with each retry, with jitter.</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int RetryIntervalSec { get; set; } = 1;
+
+    /// <summary>Seconds a request may move no byte before it is treated as stalled and retried.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSec { get; set; } = 30;
+
+    /// <summary>Files uploaded at the same time.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    /// <summary>Emit an UploadResult for each finished file.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        if (Resume && Force)
+        {
+            ThrowTerminatingError(ErrorRecordFactory.Create(
+                TransferErrorKind.InvalidArgument,
+                "-Resume and -Force cannot be used together: -Resume continues an unfinished upload, -Force abandons it and starts a new one. Use one of them.",
+                target: null));
+        }
+
+        if (Endpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != System.Uri.UriSchemeHttp && endpoint.Scheme != System.Uri.UriSchemeHttps)))
+        {
+            ThrowTerminatingError(ErrorRecordFactory.Create(
+                TransferErrorKind.InvalidArgument,
+                $"-Endpoint '{endpoint.OriginalString}' is not an http or https address. Give the S3-compatible service's address, such as https://s3.example.com or http://127.0.0.1:9000.",
+                Endpoint));
+        }
+
+        try
+        {
+            headers = DictionaryParameter.Headers(Headers);
+        }
+        catch (TransferException ex)
+        {
+            ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
+        }
+
+        try
+        {
+            metadata = DictionaryParameter.Metadata(Metadata);
+        }
+        catch (TransferException ex)
+        {
+            ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Metadata));
+        }
+
+        runner = new TransferRunner(this, "Uploading", ThrottleLimit, PassThru);
+    }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            ProcessItem();
+        }
+        catch
+        {
+            // Stopped, -ErrorAction Stop, or a failing downstream command: EndProcessing will not run.
+            runner?.CompleteProgress();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        try
+        {
+            runner?.WaitForAll();
+        }
+        finally
+        {
+            runner?.CompleteProgress();
+            DisposeClient();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void StopProcessing() => runner?.Stop();
+
+    /// <summary>Cancels what is still running, waits for it to save its state, and releases the HTTP connections.</summary>
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        runner?.Dispose();
+        DisposeClient();
+    }
+
+    private void ProcessItem()
+    {
+        var transfers = runner!;
+        transfers.WriteFinished();
+
+        var given = Path;
+        string path;
+        UploadRequest request;
+        string destination;
+        try
+        {
+            path = UploadSourcePath.Resolve(given, SessionState.Path);
+            if (UploadSourcePath.IsUploadStateFile(path))
+            {
+                WriteWarning($"Skipping '{path}': it belongs to the unfinished upload of another file (upload state), it is not data to upload.");
+                return;
+            }
+
+            request = BuildRequest(path);
+            destination = DestinationText(request);
+        }
+        catch (TransferException ex)
+        {
+            WriteError(ErrorRecordFactory.FromTransferException(ex, given));
+            return;
+        }
+
+        if (!ShouldProcess(destination, "Upload " + path))
+        {
+            return;
+        }
+
+        WarnAboutS3OnlyParameters(request);
+        transfers.WaitForSlot();
+        Start(transfers, request);
+    }
+
+    private UploadRequest BuildRequest(string path)
+    {
+        var uri = Uri;
+        if (!uri.IsAbsoluteUri)
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidArgument,
+                $"'{uri.OriginalString}' is not an absolute address. Give s3://bucket/key (or s3://bucket/prefix/), or the http(s) URL of a tus endpoint or chunk API.");
+        }
+
+        return new UploadRequest
+        {
+            Path = path,
+            Uri = uri,
+            Protocol = Protocol,
+            ChunkSize = ChunkSize,
+            ExistingUpload = Resume ? ExistingUploadPolicy.Resume : Force ? ExistingUploadPolicy.Overwrite : ExistingUploadPolicy.Fail,
+            Connections = Connections,
+            Headers = headers,
+            Credential = Credential?.GetNetworkCredential(),
+            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+            Endpoint = Endpoint,
+            Region = Region,
+            Metadata = metadata,
+            ContentType = ContentType,
+            UserAgent = UserAgent,
+            MaxRetries = MaxRetries,
+            RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
+            StallTimeout = TimeSpan.FromSeconds(TimeoutSec),
+        };
+    }
+
+    /// <summary>Where the file goes, for -WhatIf/-Confirm: the S3 object (prefix resolved) or the http(s) address.</summary>
+    private static string DestinationText(UploadRequest request)
+    {
+        if (!IsS3(request.Uri))
+        {
+            return AddressText.ForDisplay(request.Uri);
+        }
+
+        // Parsing here also reports a malformed s3:// address before anything starts.
+        var location = S3Location.Parse(request.Uri, System.IO.Path.GetFileName(request.Path)).ToString();
+        return request.Endpoint is { } endpoint ? $"{location} at {AddressText.ForDisplay(endpoint)}" : location;
+    }
+
+    private static bool IsS3(Uri uri) => string.Equals(uri.Scheme, "s3", StringComparison.OrdinalIgnoreCase);
+
+    private void WarnAboutS3OnlyParameters(UploadRequest request)
+    {
+        if (warnedS3OnlyParameters || (Endpoint is null && Region is null) || IsS3(request.Uri) || request.Protocol == UploadProtocolKind.S3)
+        {
+            return;
+        }
+
+        warnedS3OnlyParameters = true;
+        WriteWarning($"-Endpoint and -Region apply to S3 uploads (s3:// addresses) only; they are ignored for {AddressText.ForDisplay(request.Uri)}.");
+    }
+
+    private void Start(TransferRunner transfers, UploadRequest request)
+    {
+        // One client and engine per invocation, made on first use so -WhatIf opens nothing.
+        client ??= TransferHttpClientFactory.Create(Connections * ThrottleLimit);
+        engine ??= new UploadEngine(client, TimeProvider.System, transfers.Observer);
+        var uploader = engine;
+        var http = client;
+        var observer = transfers.Observer;
+        transfers.Start(System.IO.Path.GetFileName(request.Path), request.Path, async (id, token) =>
+        {
+            using var protocol = await UploadProtocolResolver.CreateAsync(http, request, observer, token).ConfigureAwait(false);
+            EnsureChunkSizeAllowed(request, protocol);
+            return await uploader.UploadAsync(request, protocol, id, token).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>
+    /// A -ChunkSize the protocol does not allow is an InvalidArgument error before anything is touched. (The engine checks
+    /// it only when it starts a new upload; a resumed one keeps its recorded size, but a wrong value is still a wrong value.)
+    /// </summary>
+    private static void EnsureChunkSizeAllowed(UploadRequest request, IUploadProtocol protocol)
+    {
+        if (request.ChunkSize is { } size)
+        {
+            ChunkPlanner.ChooseChunkSize(size, protocol.ChunkLimits, 0, protocol.Kind.ToString(), out _);
+        }
+    }
+
+    private void DisposeClient()
+    {
+        if (runner is { IsIdle: false })
+        {
+            return;
+        }
+
+        client?.Dispose();
+        client = null;
+        engine = null;
+    }
+}
