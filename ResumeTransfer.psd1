@@ -9,7 +9,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('ResumeTransfer.Format.ps1xml')
-    CmdletsToExport      = @('Save-ResumableFile')
+    CmdletsToExport      = @('Save-ResumableFile', 'Send-ChunkedFile')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
