@@ -221,6 +221,40 @@ try {
             RefetchedPercent = [math]::Round(100 * $refetched / $killSize, 2)
         })
     }
+
+    # 8. Uploads: tus against tus-js-client, S3 multipart to Swift s3api against @aws-sdk/lib-storage.
+    if (Get-Command node -ErrorAction SilentlyContinue) {
+        $peersRun = Join-Path $work 'peers'
+        $env:PEERS_RUN = $peersRun
+        $env:PEERS = 'tus,swift'
+        & bash (Join-Path $PSScriptRoot '../tests/peers/start-peers.sh') | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw 'the upload peers did not start (see tests/peers/start-peers.sh)' }
+        try {
+            $peerEnv = @{}
+            foreach ($line in Get-Content "$peersRun/peers.env") { $k, $v = $line -split '=', 2; $peerEnv[$k] = $v }
+            $upSize = if ($Quick) { 256MB } else { 1GB }
+            $upFile = New-DataFile 'upload.bin' $upSize
+            $chunk = 8MB
+            $node = (Get-Command node).Source
+            $tools = [ordered]@{
+                'tus-js-client 4.3.1' = @{ File = $node; Args = @((Join-Path $PSScriptRoot 'tus-js-upload.cjs'), $peerEnv.TUS_ENDPOINT, $upFile, "$chunk") }
+                'Send-ChunkedFile -Protocol Tus' = Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'; Send-ChunkedFile -Path '$upFile' -Uri '$($peerEnv.TUS_ENDPOINT)' -Protocol Tus -ChunkSize $chunk"
+            }
+            $rows.AddRange(@(Invoke-Scenario "$([math]::Round($upSize / 1MB)) MiB tus upload, $($chunk / 1MB) MiB chunks" 'tus-js-client 4.3.1' $tools $upSize))
+
+            $s3 = $peerEnv.SWIFT_S3_ENDPOINT
+            $credScript = "`$c = [pscredential]::new('$($peerEnv.SWIFT_S3_ACCESS_KEY)', (ConvertTo-SecureString '$($peerEnv.SWIFT_S3_SECRET_KEY)' -AsPlainText -Force))"
+            $tools = [ordered]@{
+                '@aws-sdk/lib-storage queueSize 4' = @{ File = $node; Args = @((Join-Path $PSScriptRoot 's3-lib-upload.cjs'), $s3, 'test-bucket', 'bench-lib.bin', $upFile, $peerEnv.SWIFT_S3_ACCESS_KEY, $peerEnv.SWIFT_S3_SECRET_KEY, '4', "$chunk") }
+                'Send-ChunkedFile -Protocol S3 -Connections 4' = Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'; $credScript; Send-ChunkedFile -Path '$upFile' -Uri 's3://test-bucket/bench-ours.bin' -Endpoint '$s3' -Credential `$c -Protocol S3 -Connections 4 -ChunkSize $chunk"
+            }
+            $rows.AddRange(@(Invoke-Scenario "$([math]::Round($upSize / 1MB)) MiB S3 multipart to Swift s3api, 4 parts in flight" '@aws-sdk/lib-storage queueSize 4' $tools $upSize))
+        }
+        finally {
+            & bash (Join-Path $PSScriptRoot '../tests/peers/stop-peers.sh') | Out-Null
+            Remove-Item Env:PEERS_RUN, Env:PEERS -ErrorAction SilentlyContinue
+        }
+    }
 }
 finally {
     Stop-NginxPeer $nginx
