@@ -17,7 +17,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'ProcessTreeMeter.ps1')
-. (Join-Path $PSScriptRoot 'NginxPeer.ps1')
+. (Join-Path $PSScriptRoot '../tests/peers/nginx.ps1')
 
 $ModulePath = (Resolve-Path $ModulePath).Path
 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
@@ -89,9 +89,10 @@ try {
     $bigLabel = if ($Quick) { '256 MiB' } else { '1 GiB' }
     New-DataFile 'big.bin' $bigSize | Out-Null
     New-DataFile 'one-k.bin' 1KB | Out-Null
-    $nginx = Start-NginxPeer -Root $www -LimitRates @('', '20m')
-    $plain = $nginx.Servers[0].BaseUri
-    $capped = $nginx.Servers[1].BaseUri
+    # /files/ at full speed, /slow/ capped at 20 MiB/s per connection like a CDN.
+    $nginx = Start-NginxPeer -Root $www -SlowRate '20m'
+    $plain = "$($nginx.BaseUri)/files"
+    $capped = "$($nginx.BaseUri)/slow"
 
     # 1. One connection, no cap.
     $tools = [ordered]@{
@@ -201,12 +202,11 @@ try {
         Clear-Downloads
         $whole = Measure-ProcessTree -FileName $run.File -ArgumentList $run.Args -WorkingDirectory $dl
         Clear-Downloads
-        Clear-Content $nginx.RangesLog
+        Clear-Content $nginx.AccessLog
         $first = Measure-ProcessTree -FileName $run.File -ArgumentList $run.Args -WorkingDirectory $dl -KillAfterSec ($whole.Seconds / 2)
         $second = Measure-ProcessTree -FileName $run.File -ArgumentList $run.Args -WorkingDirectory $dl
         if ($second.ExitCode -ne 0) { throw "$name resume failed: $($second.StdErr)" }
-        $sent = 0L
-        foreach ($line in Get-Content $nginx.RangesLog) { if ($line -like '/kill.bin *') { $sent += [long]($line -split ' ')[-1] } }
+        $sent = (Read-NginxAccessLog $nginx | Where-Object Uri -Like '*/kill.bin' | Measure-Object BodyBytes -Sum).Sum
         $refetched = [math]::Max(0, $sent - $killSize)
         Write-Host ("   {0,-28} whole {1:0.00} s, killed+resumed {2:0.00} s, re-fetched {3:0.0} %" -f $name, $whole.Seconds, ($first.Seconds + $second.Seconds), (100 * $refetched / $killSize))
         $rows.Add([pscustomobject]@{
