@@ -60,6 +60,7 @@ internal sealed class ResumePlanner
         {
             Uri = DownloadStateStore.DisplayString(displayUri),
             UriHash = DownloadStateStore.HashUri(request.Uri),
+            AddressHash = DownloadStateStore.HashAddress(request.Uri),
             SupportsRanges = supportsRanges,
             Segments = FreshSegments(identity.Length),
             Created = now,
@@ -112,10 +113,20 @@ internal sealed class ResumePlanner
     {
         if (!string.Equals(saved.UriHash, DownloadStateStore.HashUri(request.Uri), StringComparison.OrdinalIgnoreCase))
         {
-            throw new TransferException(
-                TransferErrorKind.InvalidState,
-                $"The partial download of '{paths.Target}' was started from another address ({saved.Uri}, or the same with another query string). " +
-                "Run with -Force to discard it and download this address, or choose another output path.");
+            if (!IsSameFileUnderNewQuery(saved, probe))
+            {
+                throw new TransferException(
+                    TransferErrorKind.InvalidState,
+                    $"The partial download of '{paths.Target}' was started from another address ({saved.Uri}, or the same with another query string " +
+                    "and no strong ETag or Last-Modified to prove it is the same file). " +
+                    "Run with -Force to discard it and download this address, or choose another output path.");
+            }
+
+            observer.OnMessage(
+                TransferMessageLevel.Warning,
+                $"The address's query string differs from the one the partial download of '{paths.Target}' was started with (a newly signed URL?); " +
+                "the server's validators show the same file, so it continues.");
+            saved.UriHash = DownloadStateStore.HashUri(request.Uri);
         }
 
         var savedBytes = BytesOnDisk(saved);
@@ -183,6 +194,31 @@ internal sealed class ResumePlanner
         store.Save(saved);
         observer.OnMessage(TransferMessageLevel.Verbose, $"Resuming '{paths.Target}': {savedBytes} bytes already on disk.");
         return DownloadPlan.Continue(saved, savedBytes);
+    }
+
+    /// <summary>
+    /// True when only the query of the address changed and a strong validator that both the state and the server
+    /// have agrees (with the length): signed URLs expire and are renewed with a new query, and the bytes already on
+    /// disk are still the file's. Without such a validator a different query may well be a different file.
+    /// </summary>
+    private bool IsSameFileUnderNewQuery(DownloadState saved, SourceProbe probe)
+    {
+        if (saved.AddressHash is null
+            || !string.Equals(saved.AddressHash, DownloadStateStore.HashAddress(request.Uri), StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var before = saved.ToIdentity();
+        var now = probe.Identity;
+        if (before.Length != now.Length)
+        {
+            return false;
+        }
+
+        var sameETag = before.HasStrongETag && now.HasStrongETag && string.Equals(before.ETag, now.ETag, StringComparison.Ordinal);
+        var sameDate = before.LastModified is { } a && now.LastModified is { } b && before.LastModifiedIsStrong && now.LastModifiedIsStrong && a == b;
+        return sameETag || sameDate;
     }
 
     private DownloadPlan PlanFromExistingTarget(SourceProbe probe, Uri displayUri)

@@ -23,6 +23,12 @@ internal sealed class DownloadState
     /// <summary>Lowercase hex SHA-256 of the full address (query included), to notice a different URL resumed into the same target.</summary>
     public string UriHash { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Lowercase hex SHA-256 of the requested address without its query: when only the query changed (a freshly signed
+    /// URL), the partial download may continue if the server's validators prove the same file. Absent in older files.
+    /// </summary>
+    public string? AddressHash { get; set; }
+
     /// <summary>Total length, when the server said.</summary>
     public long? Length { get; set; }
 

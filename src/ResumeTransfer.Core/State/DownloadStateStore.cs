@@ -33,10 +33,15 @@ internal sealed class DownloadStateStore
     public bool Exists => File.Exists(Path);
 
     /// <summary>Lowercase hex SHA-256 of the full address, query included.</summary>
-    public static string HashUri(Uri uri)
+    public static string HashUri(Uri uri) => HashText(uri.AbsoluteUri);
+
+    /// <summary>Lowercase hex SHA-256 of the address without query, credentials or fragment (<see cref="DisplayString"/>).</summary>
+    public static string HashAddress(Uri uri) => HashText(DisplayString(uri));
+
+    private static string HashText(string text)
     {
         using var sha = SHA256.Create();
-        return Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(uri.AbsoluteUri)));
+        return Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(text)));
     }
 
     /// <summary>The address as it may be written down: scheme, host, port and path only.</summary>

@@ -103,12 +103,44 @@ public sealed class DownloadEngineFilesTests : EngineTestBase
         Assert.True(BytesOnDisk(ReadState(target)) > 0);
     }
 
-    [Fact]
-    public async Task ResumeOfAnotherAddressIsInvalidState()
+    [Theory]
+    [InlineData("files/elsewhere.bin?size={0}&tag={1}")]                                       // another path
+    [InlineData("files/other.bin?size={0}&tag={1}&noetag=1&nolastmodified=1&sig=2")]          // another query, nothing proves the same file
+    public async Task ResumeOfAnotherAddressIsInvalidState(string otherAddress)
     {
         var tag = TestTags.New();
         var target = Temp.File("other.bin");
-        var url = Server.Url($"files/other.bin?size={3 * MiB}&tag={tag}&rate={512 * 1024}");
+        var validators = otherAddress.Contains("noetag", StringComparison.Ordinal) ? "&noetag=1&nolastmodified=1" : string.Empty;
+        var url = Server.Url($"files/other.bin?size={3 * MiB}&tag={tag}{validators}&rate={512 * 1024}");
+        var state = await CancelMidwayAsync(url, target, tag);
+
+        var failure = await Assert.ThrowsAsync<TransferException>(
+            () => Engine().DownloadAsync(Request(Server.Url(string.Format(System.Globalization.CultureInfo.InvariantCulture, otherAddress, 3 * MiB, tag)), target, policy: ExistingTargetPolicy.Resume), 1, default));
+
+        Assert.Equal(TransferErrorKind.InvalidState, failure.Kind);
+        Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(state, File.ReadAllText(target + ".rtstate"));
+    }
+
+    [Fact]
+    public async Task ResumeUnderANewlySignedQueryContinuesWhenTheValidatorsMatch()
+    {
+        var tag = TestTags.New();
+        var target = Temp.File("signed.bin");
+        await CancelMidwayAsync(Server.Url($"files/signed.bin?size={3 * MiB}&tag={tag}&sig=1&rate={512 * 1024}"), target, tag);
+        var onDisk = BytesOnDisk(ReadState(target));
+        Assert.True(onDisk > 0);
+
+        var result = await Engine().DownloadAsync(
+            Request(Server.Url($"files/signed.bin?size={3 * MiB}&tag={tag}&sig=2"), target, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(3 * MiB), Sha256OfFile(target));
+        Assert.Equal(onDisk, result.BytesResumed);
+        Assert.Contains(Observer.Warnings, w => w.Contains("query string", StringComparison.Ordinal));
+    }
+
+    private async Task<string> CancelMidwayAsync(Uri url, string target, string tag)
+    {
         using (var cts = new CancellationTokenSource())
         {
             var running = Engine().DownloadAsync(Request(url, target), 1, cts.Token);
@@ -117,14 +149,7 @@ public sealed class DownloadEngineFilesTests : EngineTestBase
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         }
 
-        var state = File.ReadAllText(target + ".rtstate");
-
-        var failure = await Assert.ThrowsAsync<TransferException>(
-            () => Engine().DownloadAsync(Request(Server.Url($"files/other.bin?size={3 * MiB}&tag={tag}&sig=2"), target, policy: ExistingTargetPolicy.Resume), 1, default));
-
-        Assert.Equal(TransferErrorKind.InvalidState, failure.Kind);
-        Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(state, File.ReadAllText(target + ".rtstate"));
+        return File.ReadAllText(target + ".rtstate");
     }
 
     [Fact]

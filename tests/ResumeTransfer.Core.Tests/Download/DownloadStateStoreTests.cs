@@ -19,6 +19,7 @@ public sealed class DownloadStateStoreTests : IDisposable
         {
             Uri = "http://example.com/f.bin",
             UriHash = DownloadStateStore.HashUri(new Uri("http://example.com/f.bin?sig=1")),
+            AddressHash = DownloadStateStore.HashAddress(new Uri("http://example.com/f.bin?sig=1")),
             Length = 100,
             ETag = "\"abc\"",
             LastModified = new DateTimeOffset(2020, 1, 2, 0, 0, 0, TimeSpan.Zero),
@@ -35,7 +36,7 @@ public sealed class DownloadStateStoreTests : IDisposable
         Assert.Equal(JsonSerializer.Serialize(state), JsonSerializer.Serialize(loaded));
         using var json = JsonDocument.Parse(File.ReadAllText(store.Path));
         Assert.Equal(
-            new[] { "schema", "uri", "uriHash", "length", "etag", "lastModified", "lastModifiedIsStrong", "supportsRanges", "segments", "created", "updated" },
+            new[] { "schema", "uri", "uriHash", "addressHash", "length", "etag", "lastModified", "lastModifiedIsStrong", "supportsRanges", "segments", "created", "updated" },
             json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(new[] { "start", "end", "next" }, json.RootElement.GetProperty("segments")[0].EnumerateObject().Select(p => p.Name));
         Assert.False(File.Exists(store.Path + ".tmp"));
