@@ -282,10 +282,15 @@ public sealed class SendChunkedFileCommandTests : IClassFixture<TestServerFixtur
         var result = Assert.IsType<UploadResult>(Assert.Single(output).BaseObject);
         Assert.Equal(uploadId, result.UploadId);
         Assert.False(result.Restarted);
-        Assert.Equal(heldAfterFirst.Count * Chunk, result.BytesSkipped);
         Assert.Equal(result.Length, result.BytesSkipped + result.BytesSent);
         var secondRun = slow.Log.ForUpload(uploadId).Skip(before).Where(e => e.Operation == ChunkApiOperation.Chunk).ToList();
-        Assert.DoesNotContain(secondRun, e => heldAfterFirst.Contains(e.Chunk!.Value));
+
+        // Parts the state recorded are never sent again; the server may also hold chunks whose answer the stop cut off
+        // (not recorded, so the engine sends them again: they are among the chunks in flight, at most one per connection).
+        var journal = recorded.Parts.Select(p => (long)p.Number - 1).ToHashSet();
+        Assert.NotEmpty(journal);
+        Assert.DoesNotContain(secondRun, e => journal.Contains(e.Chunk!.Value));
+        Assert.InRange(result.BytesSkipped, journal.Count * Chunk, heldAfterFirst.Count * Chunk);
         var sentAgain = secondRun.Select(e => e.Chunk!.Value).Where(touchedInFirst.Contains).Distinct().ToList();
         Assert.True(sentAgain.Count <= connections, $"chunks sent in both runs: {string.Join(", ", sentAgain)}");
         Assert.Equal(PowerShellSession.Sha256OfFile(source), PowerShellSession.Sha256OfFile(Path.Combine(slow.StorageDirectory, uploadId, "merged", "stop.bin")));

@@ -1,0 +1,98 @@
+# Starts the tus test peer (tests/peers/tus-server.mjs: @tus/server 2.4.5 + @tus/file-store 2.1.1) as a process on
+# loopback (port 0) and stops it. Dot-source it:
+#     . $PSScriptRoot/TusPeer.ps1
+#     $tus = Start-TusPeer -Directory $dir   # BeforeAll; $tus.Endpoint is http://127.0.0.1:P/files
+#     Stop-TusPeer $tus                      # AfterAll
+# The peer exits by itself when its stdin closes (--stdin-lifeline: this pwsh holds the pipe) or after
+# -MaxLifetimeSec, so a crashed test run leaves nothing behind. The npm packages come from `npm ci` in tests/peers
+# (build.ps1 -Task Test runs it); without them this throws, it does not skip.
+
+function Start-TusPeer {
+    param(
+        # Where @tus/file-store keeps the uploads: file <id> holds the bytes, <id>.json the metadata.
+        [Parameter(Mandatory)] [string] $Directory,
+        [int] $MaxLifetimeSec = 600,
+        [int] $ReadyTimeoutSec = 30
+    )
+    $peers = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../peers'))
+    if (-not (Test-Path -LiteralPath (Join-Path $peers 'node_modules/@tus/server'))) {
+        throw "The upload test peers are not installed: run 'npm ci' in $peers (build.ps1 -Task Test does; node 20 is required)."
+    }
+    $node = Get-Command node -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $node) { throw 'node is not installed: the tus test peer needs node 20.' }
+
+    New-Item -ItemType Directory -Path $Directory -Force | Out-Null
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($node.Source)
+    foreach ($a in @((Join-Path $peers 'tus-server.mjs'), '--port', '0', '--dir', $Directory, '--max-lifetime-sec', "$MaxLifetimeSec", '--stdin-lifeline')) {
+        $psi.ArgumentList.Add($a)
+    }
+    $psi.WorkingDirectory = $peers
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true    # the lifeline: closed by Stop-TusPeer (or by the death of this pwsh)
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.Environment['NODE_NO_WARNINGS'] = '1'
+    $process = [System.Diagnostics.Process]::Start($psi)
+
+    # stderr to a file from the start, stdout after READY, copied by .NET threads so the peer never blocks on a pipe.
+    $logDir = Join-Path ([System.IO.Path]::GetTempPath()) "rt-tuspeer-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+    New-Item -ItemType Directory -Path $logDir | Out-Null
+    $stderrFile = [System.IO.File]::Create((Join-Path $logDir 'stderr.log'))
+    $stderrCopy = $process.StandardError.BaseStream.CopyToAsync($stderrFile)
+
+    $ready = $null
+    $deadline = [DateTime]::UtcNow.AddSeconds($ReadyTimeoutSec)
+    while (-not $ready) {
+        $lineTask = $process.StandardOutput.ReadLineAsync()
+        $remaining = [int][Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
+        if (-not $lineTask.Wait($remaining)) { break }
+        $line = $lineTask.Result
+        if ($null -eq $line) { break }   # the peer exited
+        if ($line -match '^READY\s+(\S+)') { $ready = $Matches[1] }
+    }
+    if (-not $ready) {
+        if (-not $process.HasExited) { $process.Kill($true) }
+        $process.WaitForExit(5000) | Out-Null
+        $stderrCopy.Wait(2000) | Out-Null
+        $stderrFile.Dispose()
+        $stderr = Get-Content -LiteralPath (Join-Path $logDir 'stderr.log') -Raw
+        Remove-Item -LiteralPath $logDir -Recurse -Force -ErrorAction SilentlyContinue
+        throw "The tus peer did not print READY within $ReadyTimeoutSec s: $stderr"
+    }
+    $stdoutFile = [System.IO.File]::Create((Join-Path $logDir 'stdout.log'))
+    $stdoutCopy = $process.StandardOutput.BaseStream.CopyToAsync($stdoutFile)
+
+    [pscustomobject]@{
+        PSTypeName   = 'ResumeTransfer.TusPeerProcess'
+        Process      = $process
+        Endpoint     = $ready
+        Directory    = $Directory
+        LogDirectory = $logDir
+        Drains       = @($stderrCopy, $stdoutCopy)
+        Files        = @($stderrFile, $stdoutFile)
+    }
+}
+
+function Stop-TusPeer {
+    param($Peer)
+    if (-not $Peer) { return }
+    $p = $Peer.Process
+    try {
+        if (-not $p.HasExited) {
+            $p.StandardInput.Close()   # the lifeline: the peer exits on its own
+            if (-not $p.WaitForExit(5000)) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
+        }
+        foreach ($t in $Peer.Drains) { try { $t.Wait(2000) | Out-Null } catch { } }
+    }
+    finally {
+        foreach ($f in $Peer.Files) { $f.Dispose() }
+        $p.Dispose()
+        Remove-Item -LiteralPath $Peer.LogDirectory -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Get-TusStoredFile {
+    # Where @tus/file-store keeps the bytes of the upload at this upload URL.
+    param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [uri] $UploadUrl)
+    Join-Path $Peer.Directory $UploadUrl.Segments[-1]
+}
