@@ -105,8 +105,10 @@ internal sealed class RangeRequestSender
         {
             message.Headers.TryAddWithoutValidation("If-Range", etag); // as the server sent it
         }
-        else if (validator is { LastModifiedIsStrong: true, LastModified: { } lastModified })
+        else if (validator is { ETag: null, LastModifiedIsStrong: true, LastModified: { } lastModified })
         {
+            // RFC 9110 13.1.5: a date only when there is no entity tag at all. With a weak ETag no If-Range is sent;
+            // the answer's ETag and Last-Modified are still compared, so a change is still caught.
             message.Headers.IfRange = new RangeConditionHeaderValue(lastModified);
         }
 
