@@ -226,6 +226,15 @@ internal sealed class ResumePlanner
         var localLength = new FileInfo(paths.Target).Length;
         var remoteLength = probe.Identity.Length;
 
+        if (paths.NameFromRemote)
+        {
+            // The server or URL chose this name: the file there is the user's, not a partial copy of this download.
+            throw new TransferException(
+                TransferErrorKind.TargetExists,
+                $"'{paths.Target}' already exists, and its name came from the server, so it is not known to be a partial copy of this download; it is left as it is. " +
+                "Use -Force to replace it, or give its full path as -OutFile to continue it as a prefix with -Resume.");
+        }
+
         if (remoteLength == localLength)
         {
             observer.OnMessage(
@@ -237,11 +246,11 @@ internal sealed class ResumePlanner
 
         if (remoteLength is null || !probe.SupportsRanges)
         {
-            observer.OnMessage(
-                TransferMessageLevel.Warning,
-                $"'{paths.Target}' exists but the server {(remoteLength is null ? "does not say the file's length" : "does not accept byte ranges")}, so it cannot be continued; " +
-                "downloading it again (the existing file is replaced only when the download completes).");
-            return StartFresh(probe, displayUri, restarted: localLength > 0);
+            // Downloading it again would replace the user's file, which -Resume did not ask for.
+            throw new TransferException(
+                TransferErrorKind.RangeNotSupported,
+                $"'{paths.Target}' exists but the server {(remoteLength is null ? "does not say the file's length" : "does not accept byte ranges")}, so it cannot be continued; it is left as it is. " +
+                "Use -Force to download the whole file again and replace it.");
         }
 
         if (localLength > remoteLength)

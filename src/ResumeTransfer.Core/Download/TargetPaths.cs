@@ -22,13 +22,20 @@ public sealed class TargetPaths
     /// <summary>Name used when neither the server nor the URL gives a usable one.</summary>
     public const string FallbackFileName = "download";
 
-    private TargetPaths(string target)
+    private TargetPaths(string target, bool nameFromRemote)
     {
+        NameFromRemote = nameFromRemote;
         Target = target;
         Part = target + PartSuffix;
         State = target + StateSuffix;
         Lock = target + LockSuffix;
     }
+
+    /// <summary>
+    /// True when the file name came from the server or URL (a folder target), not from the user: an existing file of
+    /// that name is then nobody's partial download and must never be continued or replaced without -Force.
+    /// </summary>
+    public bool NameFromRemote { get; }
 
     /// <summary>Full path of the finished file.</summary>
     public string Target { get; }
@@ -53,7 +60,7 @@ public sealed class TargetPaths
             throw new TransferException(TransferErrorKind.InvalidArgument, "The output path is empty. Give a file or folder path.");
         }
 
-        return new TargetPaths(Path.GetFullPath(path));
+        return new TargetPaths(Path.GetFullPath(path), nameFromRemote: false);
     }
 
     /// <summary>
@@ -82,7 +89,7 @@ public sealed class TargetPaths
                 $"The file name '{name}' derived from the server or URL would be written outside '{fullDirectory}'. Give a full file path as the output instead.");
         }
 
-        return new TargetPaths(target);
+        return new TargetPaths(target, nameFromRemote: true);
     }
 
     private static StringComparison PathComparison =>

@@ -224,6 +224,41 @@ public sealed class DownloadEngineFilesTests : EngineTestBase
     }
 
     [Fact]
+    public async Task ExistingTargetIsNotReplacedWhenTheServerCannotContinueIt()
+    {
+        var tag = TestTags.New();
+        var target = Temp.File("noranges.bin");
+        File.WriteAllBytes(target, new byte[500]);
+
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(
+            Request(Server.Url($"files/noranges.bin?size=1000&noranges=1&tag={tag}"), target, policy: ExistingTargetPolicy.Resume), 1, default));
+
+        Assert.Equal(TransferErrorKind.RangeNotSupported, failure.Kind);
+        Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(new byte[500], File.ReadAllBytes(target));
+        Assert.Equal(new[] { "noranges.bin" }, Directory.GetFiles(Temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task FolderTargetNeverContinuesOrReplacesAnExistingFileTheServerNamed()
+    {
+        var tag = TestTags.New();
+        var folder = Temp.File("cwd");
+        Directory.CreateDirectory(folder);
+        var mine = Path.Combine(folder, "index.html");
+        File.WriteAllBytes(mine, new byte[] { 1, 2, 3 });
+        var disposition = Uri.EscapeDataString("attachment; filename=\"index.html\"");
+
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(
+            Request(Server.Url($"files/page?size=1000&tag={tag}&disposition={disposition}"), folder, outputIsDirectory: true, policy: ExistingTargetPolicy.Resume), 1, default));
+
+        Assert.Equal(TransferErrorKind.TargetExists, failure.Kind);
+        Assert.Contains("-Force", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(mine));
+        Assert.Equal(new[] { "index.html" }, Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task PartFileWithoutStateIsNotTrusted()
     {
         var tag = TestTags.New();
