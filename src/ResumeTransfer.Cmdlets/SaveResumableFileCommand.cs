@@ -1,14 +1,9 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation;
-using System.Net.Http;
-using System.Threading;
-using System.Threading.Tasks;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Cmdlets;
 
@@ -23,13 +18,9 @@ namespace ResumeTransfer.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Save, "ResumableFile", SupportsShouldProcess = true)]
 [OutputType(typeof(DownloadResult))]
-public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
+public sealed class SaveResumableFileCommand : TransferCmdlet
 {
     private IReadOnlyDictionary<string, string> headers = new Dictionary<string, string>();
-    private TransferRunner? runner;
-    private HttpClient? client;
-    private DownloadEngine? engine;
-    private bool disposed;
 
     /// <summary>The http or https address of the file.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -133,59 +124,13 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
         }
 
-        runner = new TransferRunner(this, "Downloading", ThrottleLimit, PassThru);
+        CreateRunner("Downloading", ThrottleLimit, PassThru);
     }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    private protected override void ProcessItem()
     {
-        try
-        {
-            ProcessItem();
-        }
-        catch
-        {
-            // Stopped, -ErrorAction Stop, or a failing downstream command: EndProcessing will not run.
-            runner?.CompleteProgress();
-            throw;
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void EndProcessing()
-    {
-        try
-        {
-            runner?.WaitForAll();
-        }
-        finally
-        {
-            runner?.CompleteProgress();
-            DisposeClient();
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void StopProcessing() => runner?.Stop();
-
-    /// <summary>Cancels what is still running, waits for it to checkpoint, and releases the HTTP connections.</summary>
-    public void Dispose()
-    {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
-        runner?.Dispose();
-        DisposeClient();
-    }
-
-    private void ProcessItem()
-    {
-        var transfers = runner!;
-        transfers.WriteFinished();
-
+        var transfers = Runner;
         var uri = Uri;
         DownloadRequest request;
         OutputLocation output;
@@ -250,22 +195,7 @@ public sealed class SaveResumableFileCommand : PSCmdlet, IDisposable
 
     private void Start(TransferRunner transfers, Uri uri, DownloadRequest request, string name)
     {
-        // One client and engine per invocation, made on first use so -WhatIf opens nothing.
-        client ??= TransferHttpClientFactory.Create(Connections * ThrottleLimit);
-        engine ??= new DownloadEngine(client, TimeProvider.System, transfers.Observer);
-        var downloader = engine;
+        var downloader = new DownloadEngine(HttpClientFor(Connections * ThrottleLimit), TimeProvider.System, transfers.Observer);
         transfers.Start(name, uri, async (id, token) => await downloader.DownloadAsync(request, id, token).ConfigureAwait(false));
-    }
-
-    private void DisposeClient()
-    {
-        if (runner is { IsIdle: false })
-        {
-            return;
-        }
-
-        client?.Dispose();
-        client = null;
-        engine = null;
     }
 }

@@ -2,9 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Net.Http;
 using ResumeTransfer.Core;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.S3;
 
@@ -21,15 +19,11 @@ namespace ResumeTransfer.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommunications.Send, "ChunkedFile", SupportsShouldProcess = true)]
 [OutputType(typeof(UploadResult))]
-public sealed class SendChunkedFileCommand : PSCmdlet, IDisposable
+public sealed class SendChunkedFileCommand : TransferCmdlet
 {
     private IReadOnlyDictionary<string, string> headers = new Dictionary<string, string>();
     private IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
-    private TransferRunner? runner;
-    private HttpClient? client;
-    private UploadEngine? engine;
     private bool warnedS3OnlyParameters;
-    private bool disposed;
 
     /// <summary>The file to upload.</summary>
     /// <remarks>Taken literally (no wildcards); piped FileInfo objects bind through FullName or PSPath.</remarks>
@@ -164,59 +158,13 @@ public sealed class SendChunkedFileCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Metadata));
         }
 
-        runner = new TransferRunner(this, "Uploading", ThrottleLimit, PassThru);
+        CreateRunner("Uploading", ThrottleLimit, PassThru);
     }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
+    private protected override void ProcessItem()
     {
-        try
-        {
-            ProcessItem();
-        }
-        catch
-        {
-            // Stopped, -ErrorAction Stop, or a failing downstream command: EndProcessing will not run.
-            runner?.CompleteProgress();
-            throw;
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void EndProcessing()
-    {
-        try
-        {
-            runner?.WaitForAll();
-        }
-        finally
-        {
-            runner?.CompleteProgress();
-            DisposeClient();
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void StopProcessing() => runner?.Stop();
-
-    /// <summary>Cancels what is still running, waits for it to save its state, and releases the HTTP connections.</summary>
-    public void Dispose()
-    {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
-        runner?.Dispose();
-        DisposeClient();
-    }
-
-    private void ProcessItem()
-    {
-        var transfers = runner!;
-        transfers.WriteFinished();
-
+        var transfers = Runner;
         var given = Path;
         string path;
         UploadRequest request;
@@ -309,12 +257,9 @@ public sealed class SendChunkedFileCommand : PSCmdlet, IDisposable
 
     private void Start(TransferRunner transfers, UploadRequest request)
     {
-        // One client and engine per invocation, made on first use so -WhatIf opens nothing.
-        client ??= TransferHttpClientFactory.Create(Connections * ThrottleLimit);
-        engine ??= new UploadEngine(client, TimeProvider.System, transfers.Observer);
-        var uploader = engine;
-        var http = client;
+        var http = HttpClientFor(Connections * ThrottleLimit);
         var observer = transfers.Observer;
+        var uploader = new UploadEngine(http, TimeProvider.System, observer);
         transfers.Start(System.IO.Path.GetFileName(request.Path), request.Path, async (id, token) =>
         {
             using var protocol = await UploadProtocolResolver.CreateAsync(http, request, observer, token).ConfigureAwait(false);
@@ -333,17 +278,5 @@ public sealed class SendChunkedFileCommand : PSCmdlet, IDisposable
         {
             ChunkPlanner.ChooseChunkSize(size, protocol.ChunkLimits, 0, protocol.Kind.ToString(), out _);
         }
-    }
-
-    private void DisposeClient()
-    {
-        if (runner is { IsIdle: false })
-        {
-            return;
-        }
-
-        client?.Dispose();
-        client = null;
-        engine = null;
     }
 }
