@@ -87,6 +87,19 @@ Describe 'Send-ChunkedFile' {
             "$source.rtupload" | Should -Not -Exist
         }
 
+        It 'names the S3 key of a prefix upload in the -WhatIf message' {
+            $dir = Join-Path $TestDrive 'outbox'
+            New-Item -ItemType Directory -Path $dir | Out-Null
+            New-SourceFile (Join-Path $dir 'report.pdf') 100 | Out-Null
+            # What-if messages go to the host, so a child pwsh shows them on its output.
+            $command = "Import-Module '$ModulePath'; Get-ChildItem -File '$dir' | Send-ChunkedFile -Uri s3://backups/outbox/ -Endpoint http://127.0.0.1:9 -WhatIf"
+            $text = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $command 2>&1 | Out-String
+
+            $text | Should -Match ([regex]::Escape("Upload $(Join-Path $dir 'report.pdf')"))
+            $text | Should -Match ([regex]::Escape('s3://backups/outbox/report.pdf at http://127.0.0.1:9'))
+            Get-ChildItem -LiteralPath $dir -Filter '*.rtupload*' | Should -BeNullOrEmpty
+        }
+
         It 'refuses a -ChunkSize below the <Protocol> minimum with InvalidArgument, before sending anything' -ForEach @(
             @{ Protocol = 'Tus'; ChunkSize = 1KB; Minimum = 64KB }
             @{ Protocol = 'S3'; ChunkSize = 1MB; Minimum = 5MB }
