@@ -30,7 +30,11 @@ internal sealed class CheckpointWriter : IDisposable
     private readonly object gate = new();
     private readonly SemaphoreSlim due = new(0);
     private readonly CancellationTokenSource stopping = new();
+    private readonly object loopGate = new();
     private Task? loop;
+    private bool started;
+    private bool stopped;
+    private bool stateSaved;
     private long bytesSinceCheckpoint;
     private long lastCheckpoint;
     private int requested;
@@ -44,12 +48,16 @@ internal sealed class CheckpointWriter : IDisposable
         this.part = part;
         this.timeProvider = timeProvider;
         lastCheckpoint = timeProvider.GetTimestamp();
+        stateSaved = store.Exists;
     }
 
-    /// <summary>Starts the thread that writes the periodic checkpoints.</summary>
+    /// <summary>
+    /// Starts the thread that writes the periodic checkpoints when the first one is due, so a download that ends
+    /// before that (most small files) creates no thread.
+    /// </summary>
     public void Start()
     {
-        loop = Task.Factory.StartNew(WriteWhenDue, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        started = true;
     }
 
     /// <summary>Called after each write: asks for a checkpoint when one is due. Throws if the last checkpoint failed.</summary>
@@ -64,16 +72,29 @@ internal sealed class CheckpointWriter : IDisposable
 
         if (Interlocked.CompareExchange(ref requested, 1, 0) == 0)
         {
+            EnsureLoop();
             due.Release();
         }
     }
 
     /// <summary>Stops the periodic checkpoints and writes one now (at the end of a pass, whatever ended it).</summary>
-    public void Write()
+    /// <param name="complete">
+    /// True when every byte is on disk and the part file is renamed onto the target next. The data is then flushed
+    /// as always (so the rename never publishes a file whose bytes a crash could lose), but a state file that was
+    /// never written is not written now: it would be deleted right after the rename, and if that never happens a
+    /// part file without state is downloaded again, which is safe.
+    /// </param>
+    public void Write(bool complete = false)
     {
         StopLoop();
         lock (gate)
         {
+            if (complete && !stateSaved)
+            {
+                part.FlushToDisk();
+                return;
+            }
+
             WriteLocked();
         }
     }
@@ -85,9 +106,28 @@ internal sealed class CheckpointWriter : IDisposable
         due.Dispose();
     }
 
+    private void EnsureLoop()
+    {
+        lock (loopGate)
+        {
+            if (started && !stopped && loop is null)
+            {
+                loop = Task.Factory.StartNew(WriteWhenDue, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+        }
+    }
+
     private void StopLoop()
     {
-        if (loop is null)
+        Task? running;
+        lock (loopGate)
+        {
+            stopped = true;
+            running = loop;
+            loop = null;
+        }
+
+        if (running is null)
         {
             return;
         }
@@ -95,13 +135,11 @@ internal sealed class CheckpointWriter : IDisposable
         stopping.Cancel();
         try
         {
-            loop.GetAwaiter().GetResult();
+            running.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
         }
-
-        loop = null;
     }
 
     private void WriteWhenDue()
@@ -137,5 +175,6 @@ internal sealed class CheckpointWriter : IDisposable
         state.Segments = segments;
         state.Updated = timeProvider.GetUtcNow();
         store.Save(state);
+        stateSaved = true;
     }
 }

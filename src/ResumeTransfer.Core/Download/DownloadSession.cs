@@ -193,7 +193,7 @@ internal sealed class DownloadSession
                 ConnectionsUsed = Math.Max(ConnectionsUsed, run.WorkersUsed);
                 try
                 {
-                    checkpoint.Write();
+                    checkpoint.Write(complete: finished && scheduler.IsComplete && State.Length is not null);
                 }
                 catch (Exception ex) when (!finished && ex is IOException or UnauthorizedAccessException)
                 {
@@ -214,7 +214,7 @@ internal sealed class DownloadSession
                 var total = scheduler.CompletedBytes;
                 part.SetLength(total);
                 State.Length = total;
-                checkpoint.Write();
+                checkpoint.Write(complete: true);
             }
 
             CompletedLength = State.Length!.Value;

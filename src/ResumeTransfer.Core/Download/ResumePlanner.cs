@@ -8,7 +8,8 @@ namespace ResumeTransfer.Core.Download;
 
 /// <summary>
 /// Applies the existing-files policy: looks at the target, part file and state file, decides whether to continue,
-/// start over or stop, and leaves the state file on disk that the run starts from. Under <see cref="ExistingTargetPolicy.Fail"/>
+/// start over or stop, and leaves on disk the state file the run starts from (a fresh run's state is written by its first
+/// checkpoint, unless an old state file must be replaced at once). Under <see cref="ExistingTargetPolicy.Fail"/>
 /// it touches nothing; elsewhere it never deletes a user's file (a target is replaced only by the final rename).
 /// </summary>
 internal sealed class ResumePlanner
@@ -276,7 +277,15 @@ internal sealed class ResumePlanner
     private DownloadPlan StartFresh(SourceProbe probe, Uri displayUri, bool restarted)
     {
         var state = NewState(probe.Identity, probe.SupportsRanges, displayUri);
-        store.Save(state);
+        if (store.Exists)
+        {
+            // An old state counts bytes of the part file that the fresh run truncates: replace it before that.
+            store.Save(state);
+        }
+
+        // else the first checkpoint writes it. A state that claims nothing protects nothing: until then a part file
+        // without state is downloaded from the start, which is all this state would allow. A download that ends
+        // before its first checkpoint (most small files) never writes one: two fsyncs, a rename and a delete less.
         return DownloadPlan.Fresh(state, restarted);
     }
 
