@@ -187,6 +187,8 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
             // The engine checks the hash's form against the algorithm (InvalidArgument) before it touches anything.
             ExpectedHash = string.IsNullOrWhiteSpace(ExpectedHash) ? null : ExpectedHash,
             HashAlgorithm = HashAlgorithm,
+            // The result object reports the file's hash; without -PassThru nobody would read it, so no time is spent on it.
+            ComputeHash = PassThru,
             MaxRetries = MaxRetries,
             RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
             StallTimeout = TimeSpan.FromSeconds(TimeoutSec),

@@ -129,6 +129,8 @@ public sealed class SaveResumableFileCommandTests : IClassFixture<TestServerFixt
         Assert.Equal(size, result.Length);
         Assert.Equal(session.PathOf("result.bin"), result.Path);
         Assert.Equal(server.Sha256(size, seed: 9), PowerShellSession.Sha256OfFile(result.Path));
+        Assert.Equal("SHA256", result.HashAlgorithm);
+        Assert.Equal(server.Sha256(size, seed: 9), result.Hash);
     }
 
     [Fact]
