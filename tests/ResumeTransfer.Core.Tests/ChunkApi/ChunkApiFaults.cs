@@ -4,11 +4,13 @@ namespace ResumeTransfer.Core.Tests.ChunkApi;
 
 /// <summary>
 /// Faults in front of the receiver for client tests: a delay before each chunk request is read (so a cancellation
-/// lands while chunks are in flight) and damaged bytes in the first chunk requests (as a bad link would damage them).
+/// lands while chunks are in flight), damaged bytes in the first chunk requests (as a bad link would damage them) and
+/// a server that stops taking chunks after the first N (a run that fails at a known point).
 /// </summary>
 public sealed class ChunkApiFaults
 {
     private int _corruptLeft;
+    private int _chunksSeen;
 
     /// <summary>Waited before a chunk request's body is read.</summary>
     public TimeSpan ChunkDelay { get; init; }
@@ -20,10 +22,23 @@ public sealed class ChunkApiFaults
         init => _corruptLeft = value;
     }
 
+    /// <summary>
+    /// When set, chunk requests after the first N seen are answered 503 (their body read and dropped). Set it to null to
+    /// bring the server back.
+    /// </summary>
+    public int? UnavailableAfterChunks { get; set; }
+
     internal async Task ApplyAsync(HttpContext context, RequestDelegate next)
     {
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/chunks", StringComparison.Ordinal))
         {
+            if (UnavailableAfterChunks is { } passing && Interlocked.Increment(ref _chunksSeen) > passing)
+            {
+                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
             if (ChunkDelay > TimeSpan.Zero)
             {
                 try

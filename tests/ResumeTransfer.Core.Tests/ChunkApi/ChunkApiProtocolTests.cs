@@ -241,31 +241,139 @@ public sealed class ChunkApiProtocolTests : IDisposable
         var otherGrid = await protocol.GetStatusAsync(new UploadSession { UploadId = id, ChunkSize = 2000 }, source, CancellationToken.None);
         var unknown = await protocol.GetStatusAsync(new UploadSession { UploadId = ChunkApiCalls.NewUploadId(), ChunkSize = 1000 }, source, CancellationToken.None);
 
-        Assert.Equal(new[] { (1, 0L, 1000L), (3, 2000L, 500L) }, status!.Parts!.Select(p => (p.Number, p.Offset, p.Length)).OrderBy(p => p.Number));
+        Assert.Equal(
+            new (int, long, long, string?)[] { (1, 0L, 1000L, ChunkApiCalls.Md5(ChunkApiCalls.Slice(bytes, 1000, 0))), (3, 2000L, 500L, ChunkApiCalls.Md5(ChunkApiCalls.Slice(bytes, 1000, 2))) },
+            status!.Parts!.Select(p => (p.Number, p.Offset, p.Length, p.Md5)).OrderBy(p => p.Number));
         Assert.Null(otherGrid);
         Assert.Contains(_observer.Warnings, w => w.Contains("chunk_size 1000 instead of 2000", StringComparison.Ordinal));
         Assert.Null(unknown);
     }
 
-    private static UploadRequest NewRequest(string path, Uri url, long chunkSize, int connections) => new()
+    [Fact]
+    public async Task ChunksTheServerStoredButTheStateNeverRecordedAreNotSentAgain()
+    {
+        const int chunk = 64 * 1024;
+        var faults = new ChunkApiFaults { UnavailableAfterChunks = 3 };
+        await using var server = await ChunkApiServer.StartAsync(faults: faults);
+        var path = WriteSource("unjournalled.bin", 8L * chunk, seed: 12);
+        var (id, statePath) = await FailAfterThreeChunksAsync(server, faults, path, chunk);
+
+        // Chunk 1: stored, and the run crashed before writing that down. Chunk 5: stored by another run of ours
+        // that never recorded it. Both are on the server with this file's bytes.
+        var state = UploadState.FromJson(await File.ReadAllTextAsync(statePath), statePath);
+        state.Parts.RemoveAll(p => p.Number == 2);
+        await File.WriteAllTextAsync(statePath, state.ToJson());
+        var bytes = await File.ReadAllBytesAsync(path);
+        var direct = await new ChunkApiCalls(_client, server.Url).PostChunkAsync(id, "unjournalled.bin", bytes.Length, chunk, 5, ChunkApiCalls.Slice(bytes, chunk, 5));
+        Assert.Equal(HttpStatusCode.Created, direct.Status);
+        var before = server.Log.ForUpload(id).Count;
+
+        var result = await UploadAsync(server, path, chunk, connections: 2);
+
+        Assert.Equal(id, result.UploadId);
+        var resumed = server.Log.ForUpload(id).Skip(before).Where(e => e.Operation == ChunkApiOperation.Chunk).ToList();
+        Assert.Equal(new long[] { 3, 4, 6, 7 }, resumed.Select(e => e.Chunk!.Value).Order());
+        Assert.All(resumed, e => Assert.Equal(201, e.StatusCode));
+        Assert.Equal(4L * chunk, result.BytesSkipped);
+        Assert.Equal(4L * chunk, result.BytesSent);
+        Assert.Equal(Sha256Of(path), result.Hash);
+        Assert.Equal(Sha256Of(path), Sha256Of(Path.Combine(server.StorageDirectory, id, "merged", "unjournalled.bin")));
+    }
+
+    [Fact]
+    public async Task AHeldChunkWithOtherBytesIsNotTrustedAndTheConflictStopsTheUploadBeforeAnyMerge()
+    {
+        const int chunk = 64 * 1024;
+        var faults = new ChunkApiFaults { UnavailableAfterChunks = 3 };
+        await using var server = await ChunkApiServer.StartAsync(faults: faults);
+        var path = WriteSource("foreign.bin", 8L * chunk, seed: 13);
+        var (id, _) = await FailAfterThreeChunksAsync(server, faults, path, chunk);
+
+        // The server's chunk 1 (journalled by the client) now holds other bytes, stored under their own MD5: another
+        // client sharing the id, or a damaged store. The status lists it with an MD5 that is not the file's.
+        var chunks = Path.Combine(server.StorageDirectory, id, "chunks");
+        File.Delete(Assert.Single(Directory.GetFiles(chunks, "1.*")));
+        var foreign = ChunkApiCalls.RandomBytes(chunk, 99);
+        await File.WriteAllBytesAsync(Path.Combine(chunks, "1." + ChunkApiCalls.Md5(foreign)), foreign);
+        var before = server.Log.ForUpload(id).Count;
+
+        var error = await Assert.ThrowsAnyAsync<TransferException>(() => UploadAsync(server, path, chunk, connections: 1));
+
+        Assert.Equal(TransferErrorKind.IntegrityCheckFailed, error.Kind);
+        Assert.Contains("chunk_conflict", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-Force", error.Message, StringComparison.Ordinal);
+        var resumed = server.Log.ForUpload(id).Skip(before).ToList();
+        Assert.Contains(resumed, e => e.Operation == ChunkApiOperation.Chunk && e.Chunk == 1 && e.Error == "chunk_conflict");
+        Assert.DoesNotContain(server.Log.ForUpload(id), e => e.Operation == ChunkApiOperation.Merge);
+        Assert.False(Directory.Exists(Path.Combine(server.StorageDirectory, id, "merged")));
+        Assert.True(File.Exists(UploadStateStore.BesidePath(path)));
+
+        // What the message says to do works: -Force abandons that upload and sends the file anew.
+        var again = await UploadAsync(server, path, chunk, connections: 2, ExistingUploadPolicy.Overwrite);
+
+        Assert.NotEqual(id, again.UploadId);
+        Assert.Contains(server.Log.ForUpload(id), e => e.Operation == ChunkApiOperation.Delete && e.StatusCode == 204);
+        Assert.Equal(Sha256Of(path), Sha256Of(Path.Combine(server.StorageDirectory, again.UploadId!, "merged", "foreign.bin")));
+    }
+
+    [Fact]
+    public async Task AChunkDamagedOnTheServerDiskUnderItsOwnMd5FailsTheMergeAndNothingIsPublished()
+    {
+        const int chunk = 64 * 1024;
+        var faults = new ChunkApiFaults { UnavailableAfterChunks = 3 };
+        await using var server = await ChunkApiServer.StartAsync(faults: faults);
+        var path = WriteSource("rotten.bin", 8L * chunk, seed: 14);
+        var (id, _) = await FailAfterThreeChunksAsync(server, faults, path, chunk);
+
+        // Bit rot: the file name (the MD5 the chunk was accepted with) still matches the client, the bytes do not.
+        var stored = Assert.Single(Directory.GetFiles(Path.Combine(server.StorageDirectory, id, "chunks"), "2.*"));
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[100] ^= 0xFF;
+        await File.WriteAllBytesAsync(stored, bytes);
+
+        var error = await Assert.ThrowsAnyAsync<TransferException>(() => UploadAsync(server, path, chunk, connections: 2));
+
+        Assert.Equal(TransferErrorKind.IntegrityCheckFailed, error.Kind);
+        Assert.Contains("422", error.Message, StringComparison.Ordinal);
+        Assert.Contains(server.Log.ForUpload(id), e => e.Operation == ChunkApiOperation.Merge && e.Error == "hash_mismatch");
+        Assert.Contains(server.Log.ForUpload(id), e => e.Operation == ChunkApiOperation.Delete && e.StatusCode == 204);
+        Assert.False(Directory.Exists(Path.Combine(server.StorageDirectory, id)));
+    }
+
+    private static UploadRequest NewRequest(string path, Uri url, long chunkSize, int connections, ExistingUploadPolicy existing = ExistingUploadPolicy.Resume) => new()
     {
         Path = path,
         Uri = url,
         Protocol = UploadProtocolKind.ChunkApi,
         ChunkSize = chunkSize,
         Connections = connections,
-        ExistingUpload = ExistingUploadPolicy.Resume,
+        ExistingUpload = existing,
         RetryInterval = TimeSpan.FromMilliseconds(10),
         MaxRetries = 3,
         Metadata = new Dictionary<string, string> { ["owner"] = "tests" },
     };
 
-    private async Task<UploadResult> UploadAsync(ChunkApiServer server, string path, long chunkSize, int connections, CancellationToken cancellationToken = default)
+    private async Task<UploadResult> UploadAsync(
+        ChunkApiServer server, string path, long chunkSize, int connections, ExistingUploadPolicy existing = ExistingUploadPolicy.Resume, CancellationToken cancellationToken = default)
     {
-        var request = NewRequest(path, server.Url, chunkSize, connections);
+        var request = NewRequest(path, server.Url, chunkSize, connections, existing);
         using var protocol = new ChunkApiProtocol(_client, request, _observer);
         var engine = new UploadEngine(_client, TimeProvider.System, _observer) { PerUserStateFolder = _dir.File("state") };
         return await engine.UploadAsync(request, protocol, 1, cancellationToken);
+    }
+
+    /// <summary>
+    /// Uploads over one connection to a server that stops taking chunks after three (503 until the retries run out), then
+    /// brings the server back. Returns the upload id and the state file, which journals chunks 0-2 (part numbers 1-3).
+    /// </summary>
+    private async Task<(string Id, string StatePath)> FailAfterThreeChunksAsync(ChunkApiServer server, ChunkApiFaults faults, string path, long chunkSize)
+    {
+        await Assert.ThrowsAnyAsync<TransferException>(() => UploadAsync(server, path, chunkSize, connections: 1));
+        faults.UnavailableAfterChunks = null;
+        var statePath = UploadStateStore.BesidePath(path);
+        var state = UploadState.FromJson(await File.ReadAllTextAsync(statePath), statePath);
+        Assert.Equal(new[] { 1, 2, 3 }, state.Parts.Select(p => p.Number).Order());
+        return (state.UploadId!, statePath);
     }
 
     /// <summary>Starts an upload, cancels it once the server stored <paramref name="afterChunks"/> chunks, returns its upload id.</summary>
@@ -273,7 +381,7 @@ public sealed class ChunkApiProtocolTests : IDisposable
     {
         using var cancel = new CancellationTokenSource();
         var before = server.Log.All.Count;
-        var upload = UploadAsync(server, path, chunkSize, connections, cancel.Token);
+        var upload = UploadAsync(server, path, chunkSize, connections, cancellationToken: cancel.Token);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (server.Log.All.Skip(before).Count(e => e.StatusCode == 201) < afterChunks && !upload.IsCompleted && DateTime.UtcNow < deadline)
         {

@@ -71,6 +71,38 @@ public sealed class ChunkApiReceiverTests : IClassFixture<ChunkApiServerFixture>
     }
 
     [Fact]
+    public async Task StatusListsTheSizeAndMd5OfEveryHeldChunkUntilTheMergeConsumesThem()
+    {
+        var id = ChunkApiCalls.NewUploadId();
+        var file = ChunkApiCalls.RandomBytes(3500, 21);
+        foreach (var i in new[] { 3, 1 })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await Api.PostChunkAsync(id, "sums.bin", file.Length, ChunkSize, i, ChunkApiCalls.Slice(file, ChunkSize, i))).Status);
+        }
+
+        var status = await Api.StatusAsync(id);
+
+        Assert.Equal(new long[] { 1L, 3L }, status.Longs("received"));
+        var chunks = status.Body.GetProperty("chunks").EnumerateArray()
+            .Select(c => (c.GetProperty("index").GetInt64(), c.GetProperty("size").GetInt64(), c.GetProperty("md5").GetString()))
+            .ToList();
+        Assert.Equal(
+            new (long, long, string?)[] { (1L, 1000L, ChunkApiCalls.Md5(ChunkApiCalls.Slice(file, ChunkSize, 1))), (3L, 500L, ChunkApiCalls.Md5(ChunkApiCalls.Slice(file, ChunkSize, 3))) },
+            chunks);
+
+        foreach (var i in new[] { 0, 2 })
+        {
+            await Api.PostChunkAsync(id, "sums.bin", file.Length, ChunkSize, i, ChunkApiCalls.Slice(file, ChunkSize, i));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await Api.MergeAsync(id, "sums.bin", ChunkApiCalls.Sha256(file))).Status);
+        var merged = await Api.StatusAsync(id);
+        Assert.True(merged.Body.GetProperty("complete").GetBoolean());
+        Assert.Equal(new long[] { 0L, 1L, 2L, 3L }, merged.Longs("received"));
+        Assert.Empty(merged.Body.GetProperty("chunks").EnumerateArray());
+    }
+
+    [Fact]
     public async Task ResendingAHeldChunkWithTheSameMd5Answers200AndChangesNothing()
     {
         var id = ChunkApiCalls.NewUploadId();

@@ -91,6 +91,7 @@ internal sealed class ChunkApiReceiver
             ["total_size"] = upload.Upload.TotalSize,
             ["total_chunks"] = upload.Upload.TotalChunks,
             ["received"] = new JsonArray([.. upload.Received.Select(i => (JsonNode)JsonValue.Create(i))]),
+            ["chunks"] = new JsonArray([.. upload.Chunks.Select(c => (JsonNode)new JsonObject { ["index"] = c.Index, ["size"] = c.Size, ["md5"] = c.Md5 })]),
             ["complete"] = upload.Complete,
             ["expires"] = upload.Expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         });

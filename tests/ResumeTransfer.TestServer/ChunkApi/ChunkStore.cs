@@ -100,10 +100,17 @@ internal sealed class ChunkStore
         }
 
         var complete = File.Exists(Path.Combine(UploadDirectory(id), ResultFile));
-        IReadOnlyList<long> received = complete
-            ? [.. LongRange(upload.TotalChunks)]
-            : HeldChunks(id, upload.TotalChunks).Keys.ToList();
-        return new UploadStatus(upload, received, complete, LastActivity(id) + _options.Expiry);
+        if (complete)
+        {
+            // The merge deleted the chunks; the merge answer is what counts now.
+            return new UploadStatus(upload, [.. LongRange(upload.TotalChunks)], [], true, LastActivity(id) + _options.Expiry);
+        }
+
+        // The MD5 is the one the chunk was accepted with (its file name); the size is what is on disk.
+        var chunks = HeldChunks(id, upload.TotalChunks)
+            .Select(pair => new HeldChunk(pair.Key, new FileInfo(pair.Value).Length, ParseChunkFileName(Path.GetFileName(pair.Value))!.Value.Md5))
+            .ToList();
+        return new UploadStatus(upload, [.. chunks.Select(c => c.Index)], chunks, false, LastActivity(id) + _options.Expiry);
     }
 
     /// <summary>

@@ -46,5 +46,8 @@ internal sealed record UploadRecord(string Filename, long ChunkSize, long TotalS
 /// <summary>result.json: the answer of the merge that completed the upload, kept so a repeated merge gets it again.</summary>
 internal sealed record MergeRecord(string Filename, long Size, string Sha256, DateTimeOffset Merged);
 
-/// <summary>What the status call reports.</summary>
-internal sealed record UploadStatus(UploadRecord Upload, IReadOnlyList<long> Received, bool Complete, DateTimeOffset Expires);
+/// <summary>One held chunk as the status call lists it: its index, stored length and the MD5 it was accepted with.</summary>
+internal sealed record HeldChunk(long Index, long Size, string Md5);
+
+/// <summary>What the status call reports. <see cref="Chunks"/> is empty once merged (the merge deleted them).</summary>
+internal sealed record UploadStatus(UploadRecord Upload, IReadOnlyList<long> Received, IReadOnlyList<HeldChunk> Chunks, bool Complete, DateTimeOffset Expires);

@@ -32,7 +32,7 @@ internal static class ChunkApiFailures
             case "chunk_conflict":
                 return new TransferException(
                     TransferErrorKind.IntegrityCheckFailed,
-                    $"{what}: {where} already holds this chunk with other bytes (409 chunk_conflict): the file changed after that chunk was sent, or another client uses the same upload. Run the command again with -Force to start a new upload.")
+                    $"{what}: {where} already holds this chunk with other bytes (409 chunk_conflict): the file changed after that chunk was sent, another client uses the same upload, or the server's copy is damaged. Nothing was merged. Run the command again with -Force to start a new upload.")
                 { StatusCode = code };
             case "invalid_request":
             case "invalid_upload_id":

@@ -138,6 +138,18 @@ public sealed class ChunkApiProtocol : IUploadProtocol
             }
         }
 
+        // 'chunks' (when the server sends it) gives each held chunk's size and MD5: with them the engine can prove that a
+        // chunk it never journalled (a crash between the server's 201 and the state write) holds this file's bytes, and
+        // skip it. Without an entry a part keeps no MD5 and only the journal can vouch for it.
+        var held = HeldChunks(body, id, seen);
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (held.TryGetValue(parts[i].Number - 1, out var listed))
+            {
+                parts[i] = parts[i] with { Length = listed.Size, Md5 = listed.Md5 };
+            }
+        }
+
         return new ServerUploadStatus { Parts = parts };
     }
 
@@ -345,6 +357,41 @@ public sealed class ChunkApiProtocol : IUploadProtocol
 
     private TransferException Violation(string message) =>
         new(TransferErrorKind.ProtocolViolation, $"{message} The server at {Target} does not follow the chunk API (docs/chunk-api.md).");
+
+    /// <summary>The optional <c>chunks</c> list of a status answer by index; every entry must be one of <paramref name="received"/>.</summary>
+    private Dictionary<long, (long Size, string Md5)> HeldChunks(JsonElement body, string id, HashSet<long> received)
+    {
+        var held = new Dictionary<long, (long Size, string Md5)>();
+        if (!body.TryGetProperty("chunks", out var chunks) || chunks.ValueKind == JsonValueKind.Null)
+        {
+            return held;
+        }
+
+        if (chunks.ValueKind != JsonValueKind.Array)
+        {
+            throw Violation($"The status answer for upload {id} has a 'chunks' member that is not a list.");
+        }
+
+        foreach (var item in chunks.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object
+                || !item.TryGetProperty("index", out var indexValue) || indexValue.ValueKind != JsonValueKind.Number || !indexValue.TryGetInt64(out var index)
+                || !item.TryGetProperty("size", out var sizeValue) || sizeValue.ValueKind != JsonValueKind.Number || !sizeValue.TryGetInt64(out var size) || size < 0
+                || !item.TryGetProperty("md5", out var md5Value) || md5Value.ValueKind != JsonValueKind.String || md5Value.GetString() is not { Length: 32 } md5 || !md5.All(Uri.IsHexDigit))
+            {
+                throw Violation($"The status answer for upload {id} lists held chunk {item}, which lacks a valid index, size or md5.");
+            }
+
+            if (!received.Contains(index) || held.ContainsKey(index))
+            {
+                throw Violation($"The status answer for upload {id} lists chunk {index} in 'chunks' {(held.ContainsKey(index) ? "twice" : "but not in 'received'")}.");
+            }
+
+            held[index] = (size, md5.ToLowerInvariant());
+        }
+
+        return held;
+    }
 
     private List<UploadChunk> MissingChunks(ChunkApiAnswer answer, UploadSource source, UploadSession session)
     {
