@@ -2,14 +2,17 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using ResumeTransfer.TestServer.ChunkApi;
 
 namespace ResumeTransfer.TestServer;
 
 /// <summary>Routes a request to its endpoint and records it in the <see cref="RequestLog"/>.</summary>
-internal sealed class RequestDispatcher(RequestLog log, CancellationToken serverStopping)
+internal sealed class RequestDispatcher(RequestLog log, CancellationToken serverStopping, ChunkApiLog? chunkLog = null)
 {
     private static readonly IPAddress OtherAddress = IPAddress.Parse("127.0.0.2");
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+    private static readonly JsonSerializerOptions ChunkLogJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly FileEndpoint _files = new(new TagCounter());
 
     public async Task HandleAsync(HttpContext context)
@@ -26,6 +29,12 @@ internal sealed class RequestDispatcher(RequestLog log, CancellationToken server
         if (path == "/_sha256")
         {
             await WriteSha256Async(context);
+            return;
+        }
+
+        if (path == "/_chunklog")
+        {
+            await WriteChunkLogAsync(context);
             return;
         }
 
@@ -152,6 +161,15 @@ internal sealed class RequestDispatcher(RequestLog log, CancellationToken server
         IReadOnlyList<LoggedRequest> entries = tag is null ? log.All : log.ForTag(tag);
         context.Response.ContentType = "application/json; charset=utf-8";
         await JsonSerializer.SerializeAsync(context.Response.Body, entries, Json, context.RequestAborted);
+    }
+
+    /// <summary><c>/_chunklog[?upload_id=ID]</c>: the chunk API receiver's <see cref="ChunkApiLogEntry"/> records (camelCase, operation as text).</summary>
+    private async Task WriteChunkLogAsync(HttpContext context)
+    {
+        string? id = context.Request.Query["upload_id"].Count > 0 ? context.Request.Query["upload_id"][^1] : null;
+        IReadOnlyList<ChunkApiLogEntry> entries = chunkLog is null ? [] : id is null ? chunkLog.All : chunkLog.ForUpload(id);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, entries, ChunkLogJson, context.RequestAborted);
     }
 
     private static async Task WriteSha256Async(HttpContext context)

@@ -42,7 +42,9 @@ namespace ResumeTransfer.TestServer;
 /// <para><b>Chunk API.</b> The reference receiver of docs/chunk-api.md is mounted at <c>/chunks</c> (<see cref="ChunkApiUri"/>).</para>
 /// <para><b>Other endpoints.</b> <c>/redirect?to=&lt;url-encoded absolute or relative URL&gt;&amp;code=302[&amp;tag=T]</c>
 /// (301/302/303/307/308; chain by nesting <c>to</c>). <c>/_log[?tag=T]</c> JSON array of <see cref="LoggedRequest"/>
-/// (camelCase). <c>/_sha256?size=N&amp;seed=S&amp;version=V</c> hex SHA-256 as text/plain. Control endpoints are not logged.</para>
+/// (camelCase). <c>/_chunklog[?upload_id=ID]</c> JSON array of the chunk API receiver's <see cref="ChunkApiLogEntry"/> records
+/// (camelCase, <c>operation</c> as text). <c>/_sha256?size=N&amp;seed=S&amp;version=V</c> hex SHA-256 as text/plain. Control
+/// endpoints are not logged.</para>
 /// </remarks>
 public sealed class TestServerHost : IAsyncDisposable
 {
@@ -50,20 +52,24 @@ public sealed class TestServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    private readonly string _chunkStorage;
-
     private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri, string chunkStorage, ChunkApiLog chunkLog)
     {
         _app = app;
         Log = log;
         BaseUri = baseUri;
         OtherOriginUri = otherOriginUri;
-        _chunkStorage = chunkStorage;
+        ChunkStorageDirectory = chunkStorage;
         ChunkLog = chunkLog;
     }
 
     /// <summary>The chunk API reference receiver (docs/chunk-api.md), mounted at <c>/chunks</c>.</summary>
     public Uri ChunkApiUri => Url("chunks");
+
+    /// <summary>
+    /// The receiver's storage (deleted on dispose): <c>&lt;upload_id&gt;/chunks/&lt;index&gt;.&lt;md5&gt;</c> while an upload
+    /// is open, <c>&lt;upload_id&gt;/merged/&lt;filename&gt;</c> once merged.
+    /// </summary>
+    public string ChunkStorageDirectory { get; }
 
     /// <summary>What the chunk API receiver was asked and answered.</summary>
     public ChunkApiLog ChunkLog { get; }
@@ -105,9 +111,9 @@ public sealed class TestServerHost : IAsyncDisposable
 
         WebApplication app = builder.Build();
         var log = new RequestLog();
-        var dispatcher = new RequestDispatcher(log, app.Lifetime.ApplicationStopping);
         string chunkStorage = Path.Combine(Path.GetTempPath(), "rt-chunkapi-" + Guid.NewGuid().ToString("n")[..8]);
         var chunkLog = new ChunkApiLog();
+        var dispatcher = new RequestDispatcher(log, app.Lifetime.ApplicationStopping, chunkLog);
         app.UseChunkApi("/chunks", chunkStorage, new ChunkApiOptions { Log = chunkLog });
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(cancellationToken);
@@ -171,7 +177,7 @@ public sealed class TestServerHost : IAsyncDisposable
         await _app.DisposeAsync();
         try
         {
-            Directory.Delete(_chunkStorage, recursive: true);
+            Directory.Delete(ChunkStorageDirectory, recursive: true);
         }
         catch (DirectoryNotFoundException)
         {
