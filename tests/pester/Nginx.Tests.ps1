@@ -41,6 +41,8 @@ Describe 'Save-ResumableFile against nginx' {
         $requests = @(Read-NginxAccessLog $Nginx | Where-Object { $_.Uri -eq '/files/data.bin' -and $_.Method -eq 'GET' -and $_.Started -ge $t0 })
         $ranged = @($requests | Where-Object { $_.Status -eq 206 -and $_.Range })
         $ranged.Count | Should -BeGreaterOrEqual 2 -Because 'four connections fetch segments with ranges'
+        @($requests | Where-Object { $_.Range -eq 'bytes=0-' }) | Should -HaveCount 1 -Because 'the first request is the probe and the first data request in one'
+        @($requests | Where-Object { $_.Range -eq 'bytes=0-0' }) | Should -HaveCount 0 -Because 'a fresh download sends no separate probe'
         @($requests | Where-Object { $_.Status -ge 400 }) | Should -HaveCount 0
     }
 

@@ -45,6 +45,12 @@ Describe 'Save-ResumableFile' {
             $log = Get-TestServerLog $Server $tag
             @($log | Where-Object { $_.statusCode -ge 400 }) | Should -HaveCount 0
             @($log | Where-Object { $_.method -eq 'GET' -and $_.statusCode -eq 206 }).Count | Should -BeGreaterOrEqual $MinRangedRequests
+            # No separate probe: the first request asks for the whole file and is also the first data request.
+            $log[0].range | Should -Be 'bytes=0-'
+            @($log | Where-Object { $_.range -eq 'bytes=0-0' }) | Should -HaveCount 0
+            if ($Connections -eq 1) {
+                @($log | Where-Object method -EQ 'GET') | Should -HaveCount 1
+            }
         }
 
         It 'writes nothing with -WhatIf' {

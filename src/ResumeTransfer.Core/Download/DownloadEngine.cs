@@ -11,9 +11,9 @@ using ResumeTransfer.Core.State;
 namespace ResumeTransfer.Core.Download;
 
 /// <summary>
-/// Downloads one resource into a file so that no byte is lost or corrupted across failures and runs: probe, lock,
-/// decide what to keep, fetch the missing segments over several connections with retries and checkpoints, check
-/// length (and hash), then rename the part file onto the target.
+/// Downloads one resource into a file so that no byte is lost or corrupted across failures and runs: probe (for a
+/// fresh download, with the first data request itself), lock, decide what to keep, fetch the missing segments over
+/// several connections with retries and checkpoints, check length (and hash), then rename the part file onto the target.
 /// </summary>
 /// <remarks>
 /// One engine may run many downloads at once (one <see cref="DownloadAsync"/> call each). Progress and messages go to
@@ -76,6 +76,7 @@ public sealed class DownloadEngine
         var intoDirectory = request.OutputIsDirectory || Directory.Exists(request.OutputPath);
         TargetPaths? paths = null;
         TransferLock? transferLock = null;
+        RangeBody? firstAnswer = null;
         try
         {
             if (!intoDirectory)
@@ -85,7 +86,20 @@ public sealed class DownloadEngine
                 transferLock = LockAndCheck(paths, request);
             }
 
-            var probe = await ProbeAsync(source, request, cancellationToken).ConfigureAwait(false);
+            SourceProbe probe;
+            if (source is IOpeningProbe opener && (paths is null || NothingToCompare(paths, request)))
+            {
+                // Nothing on disk needs the server's validators before the first byte is read: the first data request
+                // is the probe. Its body stays unread until the target is locked and checked.
+                var opened = await OpenFirstAsync(opener, source, request, cancellationToken).ConfigureAwait(false);
+                probe = opened.Probe;
+                firstAnswer = opened.Body;
+            }
+            else
+            {
+                probe = await ProbeAsync(source, request, cancellationToken).ConfigureAwait(false);
+            }
+
             if (paths is null)
             {
                 Directory.CreateDirectory(request.OutputPath);
@@ -104,13 +118,50 @@ public sealed class DownloadEngine
                 return await FinishExistingTargetAsync(request, paths, probe, plan, counters, progress, started, cancellationToken).ConfigureAwait(false);
             }
 
+            // The open answer is the first segment's only when the part file starts empty; a run that continues bytes on
+            // disk asks for what it lacks with If-Range instead. A 416 has nothing to carry.
+            RangeBody? carried = null;
+            if (plan.FreshPart && firstAnswer is { Answer: RangeAnswer.Partial or RangeAnswer.Whole })
+            {
+                carried = firstAnswer;
+                firstAnswer = null;
+            }
+
             var session = new DownloadSession(request, paths, store, source, plan, counters, progress, timeProvider, observer, token => ProbeAsync(source, request, token));
-            await session.RunAsync(cancellationToken).ConfigureAwait(false);
+            await session.RunAsync(carried, cancellationToken).ConfigureAwait(false);
             return await FinishAsync(request, paths, store, session, counters, progress, started, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            firstAnswer?.Dispose();
             transferLock?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// True when the run is known to start from byte 0 whatever the server says: no state to continue and no existing
+    /// target to continue as a prefix (those need the server's validators before anything is read). Called under the lock.
+    /// </summary>
+    private static bool NothingToCompare(TargetPaths paths, DownloadRequest request) =>
+        request.ExistingTarget != ExistingTargetPolicy.Resume || (!File.Exists(paths.State) && !File.Exists(paths.Target));
+
+    private async Task<OpenedProbe> OpenFirstAsync(IOpeningProbe opener, IByteSource source, DownloadRequest request, CancellationToken cancellationToken)
+    {
+        var pipeline = RetryPipelineFactory.Create(
+            SegmentFetcher.RetryOptionsFor(request),
+            timeProvider,
+            observer,
+            $"Opening {source.DisplayUri}");
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static async (o, token) => await o.ProbeByOpeningAsync(token).ConfigureAwait(false),
+                opener,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransientTransferException ex)
+        {
+            throw SegmentFetcher.GiveUp(ex, request);
         }
     }
 

@@ -66,18 +66,31 @@ internal sealed class DownloadSession
     /// <summary>The file's length once <see cref="RunAsync"/> completed.</summary>
     public long CompletedLength { get; private set; }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>Runs passes until the file is complete.</summary>
+    /// <param name="firstAnswer">
+    /// An open answer from byte 0 of the planned version (the opening probe's 206 or 200), used by the first segment
+    /// before anything is asked; owned (and disposed) by the session from here on. Only for a fresh part file.
+    /// </param>
+    /// <param name="cancellationToken">Stops the run; the progress is checkpointed.</param>
+    public async Task RunAsync(RangeBody? firstAnswer, CancellationToken cancellationToken)
     {
         var fresh = freshAtStart;
-        RangeBody? carried = null;
+        RangeBody? carried = firstAnswer;
+        if (carried is not null && !fresh)
+        {
+            carried.Dispose();
+            throw new InvalidOperationException("An answer from byte 0 can only start a fresh part file.");
+        }
+
         var versionRestarts = 0;
+        var splitUpFront = true;
         while (true)
         {
             try
             {
                 var body = carried;
                 carried = null;
-                await RunPassAsync(fresh, body, cancellationToken).ConfigureAwait(false);
+                await RunPassAsync(fresh, body, splitUpFront, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (StartOverException restart)
@@ -102,6 +115,7 @@ internal sealed class DownloadSession
                 }
 
                 fresh = true;
+                splitUpFront = carried is null;
             }
         }
     }
@@ -147,7 +161,16 @@ internal sealed class DownloadSession
         Restarted = true;
     }
 
-    private async Task RunPassAsync(bool fresh, RangeBody? carried, CancellationToken cancellationToken)
+    /// <param name="fresh">True when the part file starts empty.</param>
+    /// <param name="carried">An open answer from byte 0 for the first segment, or null.</param>
+    /// <param name="splitUpFront">
+    /// True to split the file among the connections before they start (also when the first answer is already open:
+    /// its worker then reads only the first piece, but files of 1 to 4 MiB keep as many connections as without it,
+    /// which stealing, with its 2 MiB minimum, would not give them). False keeps the carried answer's segment whole and
+    /// lets the others steal from it: a 200 that started the pass over is read for as long as it is useful.
+    /// </param>
+    /// <param name="cancellationToken">Stops the pass.</param>
+    private async Task RunPassAsync(bool fresh, RangeBody? carried, bool splitUpFront, CancellationToken cancellationToken)
     {
         PartFileWriter part;
         try
@@ -170,7 +193,7 @@ internal sealed class DownloadSession
 
             var scheduler = new SegmentScheduler(State.Segments);
             var workers = State.SupportsRanges && State.Length is not null ? request.Connections : 1;
-            if (carried is null)
+            if (carried is null || splitUpFront)
             {
                 scheduler.Rebalance(workers);
             }

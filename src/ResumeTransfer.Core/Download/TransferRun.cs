@@ -38,7 +38,10 @@ internal sealed class TransferRun
     /// <summary>Workers that fetched at least one segment.</summary>
     public int WorkersUsed => Volatile.Read(ref workersUsed);
 
-    /// <summary>Runs to completion; <paramref name="carried"/> is an open 200 answer for the segment starting at byte 0.</summary>
+    /// <summary>
+    /// Runs to completion; <paramref name="carried"/> is an open answer from byte 0 (the opening probe's 206 or 200, or
+    /// a 200 that started the pass over) for the segment starting at byte 0.
+    /// </summary>
     public async Task RunAsync(RangeBody? carried, CancellationToken cancellationToken)
     {
         // One token source per worker: a worker that stops the run with an open 200 answer hands that answer to the
@@ -52,9 +55,16 @@ internal sealed class TransferRun
         CancellationTokenSource? handedOver = null;
         try
         {
-            // The carried answer belongs to the first segment: hand it out before any other worker can take or split it.
-            var first = carried is null ? null : scheduler.TryTake();
-            if (carried is not null && first is null)
+            // Every worker gets its first range here, in order, before any of them runs: the carried answer goes with the
+            // first segment before any other worker can take or split it, and a worker whose answer is already open (and
+            // so finishes its piece first) cannot take a second piece before a slower-starting worker took its first.
+            var firsts = new Segment?[workerCount];
+            for (var i = 0; i < workerCount; i++)
+            {
+                firsts[i] = scheduler.TryTake();
+            }
+
+            if (carried is not null && firsts[0] is null)
             {
                 carried.Dispose();
                 carried = null;
@@ -63,7 +73,7 @@ internal sealed class TransferRun
             var workers = new Task[workerCount];
             for (var i = 0; i < workerCount; i++)
             {
-                var (segment, body, token) = i == 0 ? (first, carried, tokens[i].Token) : (null, null, tokens[i].Token);
+                var (segment, body, token) = (firsts[i], i == 0 ? carried : null, tokens[i].Token);
                 workers[i] = Task.Run(() => WorkAsync(segment, body, token), CancellationToken.None);
             }
 

@@ -24,7 +24,7 @@ public sealed class DownloadEngineFaultTests : EngineTestBase
         var tag = TestTags.New();
         var size = 4 * MiB;
         var target = Temp.File("drop.bin");
-        // The probe and the first 3 data requests are cut after 256 KiB.
+        // The first 4 data requests (the first one also the probe, bytes=0-) are cut after 256 KiB.
         var url = Server.Url($"files/d.bin?size={size}&tag={tag}&fault=drop&at={256 * 1024}&times=4");
 
         var result = await Engine().DownloadAsync(Request(url, target, connections: 4), 1, default);
@@ -49,15 +49,39 @@ public sealed class DownloadEngineFaultTests : EngineTestBase
         var tag = TestTags.New();
         var size = 2 * MiB;
         var target = Temp.File("stall.bin");
-        var url = Server.Url($"files/s.bin?size={size}&tag={tag}&fault=stall&at={512 * 1024}&times=2");
+        // The first request (the probe and the first data request in one) stalls after 512 KiB.
+        var url = Server.Url($"files/s.bin?size={size}&tag={tag}&fault=stall&at={512 * 1024}&times=1");
 
         await Engine().DownloadAsync(Request(url, target, connections: 1, stallTimeout: TimeSpan.FromMilliseconds(700)), 1, default);
 
         Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
-        var data = DataRequests(Server, tag);
+        var data = Server.Log.ForTag(tag);
         Assert.Equal(2, data.Count);
-        Assert.Equal(0, RangeStart(data[0].Range));
+        Assert.Equal("bytes=0-", data[0].Range);
         Assert.InRange(RangeStart(data[1].Range), 1, 512 * 1024);
+        Assert.Equal($"\"s1-v1-n{size}\"", data[1].IfRange);
+    }
+
+    [Fact]
+    public async Task FirstAnswerCutMidwayIsContinuedFromTheBytesOnDisk()
+    {
+        var tag = TestTags.New();
+        var size = 2 * MiB;
+        var cut = 512 * 1024;
+        var target = Temp.File("first.bin");
+        var url = Server.Url($"files/f.bin?size={size}&tag={tag}&fault=drop&at={cut}&times=1");
+
+        var result = await Engine().DownloadAsync(Request(url, target, connections: 1), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        var log = Server.Log.ForTag(tag);
+        Assert.Equal(2, log.Count);
+        Assert.Equal("bytes=0-", log[0].Range);
+        var resumedAt = RangeStart(log[1].Range);
+        Assert.InRange(resumedAt, 1, cut);
+        Assert.Equal($"bytes={resumedAt}-{size - 1}", log[1].Range);
+        Assert.Equal($"\"s1-v1-n{size}\"", log[1].IfRange);
+        Assert.Equal(size, result.BytesDownloaded);
     }
 
     [Fact]
@@ -143,6 +167,28 @@ public sealed class DownloadEngineFaultTests : EngineTestBase
         Assert.Contains(data, r => r.StatusCode == 200);
         Assert.Contains(data, r => r.StatusCode == 206 && r.IfRange == result.ETag);
         Assert.True(result.Connections > 1, "the download fell back to one connection after the change");
+    }
+
+    [Fact]
+    public async Task VersionChangeRightAfterTheFirstAnswerNeverMixesVersions()
+    {
+        var tag = TestTags.New();
+        var size = 8 * MiB;
+        var target = Temp.File("after-first.bin");
+        // The first request (probe and first piece) gets version 1; every range asked after it meets version 2.
+        var url = Server.Url($"files/af.bin?size={size}&tag={tag}&changeafter=1");
+
+        var result = await Engine().DownloadAsync(Request(url, target, connections: 4), 1, default);
+
+        Assert.Equal(Server.Sha256(size, version: 2), Sha256OfFile(target));
+        Assert.True(result.Restarted);
+        Assert.Equal($"\"s1-v2-n{size}\"", result.ETag);
+        var log = Server.Log.ForTag(tag);
+        Assert.Equal("bytes=0-", log[0].Range);
+        Assert.Equal(206, log[0].StatusCode);
+        // The ranges asked with version 1's If-Range came back whole (200): nothing of version 2 was put beside version 1.
+        Assert.Contains(log, r => r.IfRange == $"\"s1-v1-n{size}\"" && r.StatusCode == 200);
+        Assert.DoesNotContain(log, r => r.IfRange == $"\"s1-v1-n{size}\"" && r.StatusCode == 206);
     }
 
     [Fact]

@@ -259,6 +259,82 @@ public sealed class DownloadEngineFilesTests : EngineTestBase
     }
 
     [Fact]
+    public async Task FolderTargetThatExistsIsRefusedBeforeAnyByteOfTheFirstAnswerIsRead()
+    {
+        var tag = TestTags.New();
+        var folder = Temp.File("named");
+        Directory.CreateDirectory(folder);
+        var mine = Path.Combine(folder, "report.pdf");
+        File.WriteAllBytes(mine, new byte[] { 9, 8, 7 });
+        var disposition = Uri.EscapeDataString("attachment; filename=\"report.pdf\"");
+        // Big enough that socket buffers cannot hold a quarter of it: only reading the answer could make the server send that much.
+        const long big = 1L << 30;
+
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(
+            Request(Server.Url($"files/r?size={big}&tag={tag}&disposition={disposition}"), folder, outputIsDirectory: true), 1, default));
+
+        Assert.Equal(TransferErrorKind.TargetExists, failure.Kind);
+        Assert.Equal(new byte[] { 9, 8, 7 }, File.ReadAllBytes(mine));
+        Assert.Equal(new[] { "report.pdf" }, Directory.GetFiles(folder).Select(Path.GetFileName));
+        var only = Assert.Single(Server.Log.ForTag(tag));
+        Assert.Equal("bytes=0-", only.Range);
+        Assert.True(only.BodyBytesSent < big / 4, $"the server sent {only.BodyBytesSent} bytes of an answer that was refused");
+    }
+
+    [Fact]
+    public async Task FolderTargetNamedByTheFirstAnswerIsDownloadedWithOneRequest()
+    {
+        var tag = TestTags.New();
+        var folder = Temp.File("one");
+        Directory.CreateDirectory(folder);
+        var size = 200_000;
+        var disposition = Uri.EscapeDataString("attachment; filename=\"named.bin\"");
+
+        var result = await Engine().DownloadAsync(
+            Request(Server.Url($"files/url-name?size={size}&tag={tag}&disposition={disposition}"), folder, outputIsDirectory: true), 1, default);
+
+        Assert.Equal(Path.Combine(folder, "named.bin"), result.Path);
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(result.Path));
+        Assert.Equal("bytes=0-", Assert.Single(Server.Log.ForTag(tag)).Range);
+    }
+
+    [Fact]
+    public async Task ResumeIntoAFolderProbesBeforeItContinues()
+    {
+        // The name comes from the first answer, which is opened from byte 0; a state found under that name is then
+        // continued with If-Range from its bytes on disk, and the opened answer is dropped unused.
+        var tag = TestTags.New();
+        var folder = Temp.File("again");
+        Directory.CreateDirectory(folder);
+        var size = 3 * MiB;
+        var disposition = Uri.EscapeDataString("attachment; filename=\"again.bin\"");
+        var url = Server.Url($"files/ag?size={size}&tag={tag}&disposition={disposition}");
+        var target = Path.Combine(folder, "again.bin");
+        var throttled = RoutedEngine(Client, Observer, rangeUrl: Server.Url($"files/ag?size={size}&tag={tag}&disposition={disposition}&rate={512 * 1024}"));
+        using (var cts = new CancellationTokenSource())
+        {
+            var running = throttled.DownloadAsync(Request(url, folder, connections: 1, outputIsDirectory: true), 1, cts.Token);
+            await WaitForBodyBytesAsync(Server, tag, 128 * 1024, running);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+
+        var onDisk = BytesOnDisk(ReadState(target));
+        Assert.True(onDisk > 0);
+        var before = Server.Log.ForTag(tag).Count;
+
+        var result = await Engine().DownloadAsync(Request(url, folder, connections: 1, outputIsDirectory: true, policy: ExistingTargetPolicy.Resume), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(onDisk, result.BytesResumed);
+        var second = Server.Log.ForTag(tag).Skip(before).ToList();
+        Assert.Equal(2, second.Count);
+        Assert.Equal("bytes=0-", second[0].Range);
+        Assert.Equal($"bytes={onDisk}-{size - 1}", second[1].Range);
+        Assert.Equal($"\"s1-v1-n{size}\"", second[1].IfRange);
+    }
+
+    [Fact]
     public async Task PartFileWithoutStateIsNotTrusted()
     {
         var tag = TestTags.New();

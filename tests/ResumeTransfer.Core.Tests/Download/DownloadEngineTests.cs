@@ -35,10 +35,16 @@ public sealed class DownloadEngineTests : EngineTestBase
         Assert.False(result.Restarted);
         Assert.Equal(new[] { "fresh.bin" }, Directory.GetFiles(Temp.Path).Select(Path.GetFileName));
 
-        var data = DataRequests(Server, tag);
-        Assert.True(data.Count >= connections, $"{data.Count} data requests for {connections} connections");
-        Assert.All(data, r => Assert.Equal(result.ETag, r.IfRange));
-        Assert.All(data, r => Assert.Equal(206, r.StatusCode));
+        // No separate probe: the first request asks for the whole file without a validator (nothing is known yet),
+        // the others ask for the pieces it does not read, with If-Range.
+        var all = Server.Log.ForTag(tag);
+        Assert.Equal(all, DataRequests(Server, tag));
+        Assert.True(all.Count >= connections, $"{all.Count} data requests for {connections} connections");
+        Assert.Equal("bytes=0-", all[0].Range);
+        Assert.Null(all[0].IfRange);
+        Assert.All(all.Skip(1), r => Assert.Equal(result.ETag, r.IfRange));
+        Assert.All(all.Skip(1), r => Assert.NotEqual(0, RangeStart(r.Range)));
+        Assert.All(all, r => Assert.Equal(206, r.StatusCode));
 
         var last = Observer.Progress[^1];
         Assert.Equal(TransferPhase.Completed, last.Phase);
@@ -46,6 +52,43 @@ public sealed class DownloadEngineTests : EngineTestBase
         Assert.Equal(size, last.CompletedBytes);
         Assert.Equal(size, last.TotalBytes);
         Assert.Equal("fresh.bin", last.Name);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task FreshDownloadOfASmallFileIsOneRequest(int connections)
+    {
+        var tag = TestTags.New();
+        var size = 256 * 1024;
+        var target = Temp.File("small.bin");
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/small.bin?size={size}&tag={tag}"), target, connections), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(size, result.BytesDownloaded);
+        var only = Assert.Single(Server.Log.ForTag(tag));
+        Assert.Equal("bytes=0-", only.Range);
+        Assert.Null(only.IfRange);
+        Assert.Equal(206, only.StatusCode);
+        Assert.Equal(size, only.BodyBytesSent);
+    }
+
+    [Fact]
+    public async Task FreshDownloadFromAServerWithoutRangesIsOneWholeRequest()
+    {
+        var tag = TestTags.New();
+        var size = (3 * MiB) + 7;
+        var target = Temp.File("noranges.bin");
+
+        var result = await Engine().DownloadAsync(Request(Server.Url($"files/nr.bin?size={size}&noranges=1&tag={tag}"), target, connections: 4), 1, default);
+
+        Assert.Equal(Server.Sha256(size), Sha256OfFile(target));
+        Assert.Equal(1, result.Connections);
+        Assert.Equal(size, result.BytesDownloaded);
+        var only = Assert.Single(Server.Log.ForTag(tag));
+        Assert.Equal(200, only.StatusCode);
+        Assert.Equal(size, only.BodyBytesSent);
     }
 
     [Fact]
@@ -59,6 +102,7 @@ public sealed class DownloadEngineTests : EngineTestBase
         Assert.Equal(0, new FileInfo(target).Length);
         Assert.Equal(0, result.Length);
         Assert.False(File.Exists(target + ".rtstate"));
+        Assert.Equal(416, Assert.Single(Server.Log.ForTag(tag)).StatusCode);
     }
 
     [Fact]

@@ -62,7 +62,11 @@ internal static class DownloadKit
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>The GETs for data (not the one-byte probe), in arrival order.</summary>
+    /// <summary>
+    /// The GETs for data, in arrival order: every GET but the one-byte probe (<c>bytes=0-0</c>) that a resume, a prefix
+    /// resume or a source without the opening probe sends. A fresh download has no such probe: its first data request
+    /// (<c>bytes=0-</c>) is the probe.
+    /// </summary>
     public static List<LoggedRequest> DataRequests(TestServerHost server, string tag) =>
         server.Log.ForTag(tag).Where(r => r.Method == "GET" && r.Range != "bytes=0-0").ToList();
 

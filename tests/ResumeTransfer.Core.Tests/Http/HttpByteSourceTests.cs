@@ -119,6 +119,110 @@ public sealed class HttpByteSourceTests : IClassFixture<TestServerFixture>, IDis
         Assert.Equal(TransferErrorKind.TransferTimedOut, ex.Kind);
     }
 
+    // ---- opening probe: the first data request of a fresh download is the probe ----
+
+    [Fact]
+    public async Task OpeningProbeOfRangeServerIsOneRequestForTheWholeFile()
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/a.bin?size={Size}&tag={tag}"));
+
+        var (probe, body) = await ((IOpeningProbe)source).ProbeByOpeningAsync(CancellationToken.None);
+        using (body)
+        {
+            Assert.True(probe.SupportsRanges);
+            Assert.Equal(new RemoteIdentity(Size, Version1ETag, Version1LastModified, LastModifiedIsStrong: true), probe.Identity);
+            Assert.Equal(RangeAnswer.Partial, body.Answer);
+            Assert.Equal(0, body.StartOffset);
+            Assert.Equal(Size, body.Length);
+            Assert.Equal(probe.Identity, body.Identity);
+            Assert.Equal(Server.Content(Size), await ReadAllAsync(body.Content));
+        }
+
+        var entry = Assert.Single(Server.Log.ForTag(tag));
+        Assert.Equal("bytes=0-", entry.Range);
+        Assert.Null(entry.IfRange); // nothing is known yet
+        Assert.Equal("identity", entry.AcceptEncoding);
+        Assert.Equal(206, entry.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpeningProbeOfServerWithoutRangesHandsOverTheWholeBody()
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/a.bin?size={Size}&noranges=1&fault=chunked&tag={tag}"));
+
+        var (probe, body) = await ((IOpeningProbe)source).ProbeByOpeningAsync(CancellationToken.None);
+        using (body)
+        {
+            Assert.False(probe.SupportsRanges);
+            Assert.Null(probe.Identity.Length);
+            Assert.Equal(RangeAnswer.Whole, body.Answer);
+            Assert.Equal(Server.Content(Size), await ReadAllAsync(body.Content));
+        }
+
+        Assert.Equal(200, Assert.Single(Server.Log.ForTag(tag)).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpeningProbeOfEmptyFileIsNotSatisfiableWithZeroLength()
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/empty.bin?size=0&tag={tag}"));
+
+        var (probe, body) = await ((IOpeningProbe)source).ProbeByOpeningAsync(CancellationToken.None);
+        using (body)
+        {
+            Assert.Equal(0L, probe.Identity.Length);
+            Assert.Equal(RangeAnswer.NotSatisfiable, body.Answer);
+        }
+
+        Assert.Equal(416, Assert.Single(Server.Log.ForTag(tag)).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpeningProbeSuggestsTheFileNameFromContentDisposition()
+    {
+        var tag = TestTags.New();
+        var disposition = Uri.EscapeDataString("attachment; filename=\"fallback.txt\"; filename*=UTF-8''%E2%82%AC%20rates.txt");
+        using var source = Source(Server.Url($"files/a.bin?size={Size}&disposition={disposition}&tag={tag}"));
+
+        var (probe, body) = await ((IOpeningProbe)source).ProbeByOpeningAsync(CancellationToken.None);
+        body.Dispose();
+
+        Assert.Equal("€ rates.txt", probe.SuggestedFileName);
+    }
+
+    [Theory]
+    [InlineData("wrongrange", TransferErrorKind.ProtocolViolation, true)]
+    [InlineData("gzip", TransferErrorKind.ProtocolViolation, false)]
+    public async Task OpeningProbeChecksTheRangeLikeAnyOther(string fault, TransferErrorKind kind, bool transient)
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/a.bin?size={Size}&fault={fault}&tag={tag}"));
+
+        var ex = await Assert.ThrowsAnyAsync<TransferException>(() => ((IOpeningProbe)source).ProbeByOpeningAsync(CancellationToken.None));
+
+        Assert.Equal(kind, ex.Kind);
+        Assert.Equal(transient, ex is TransientTransferException);
+    }
+
+    [Fact]
+    public async Task OpeningProbeBodyThatEndsShortThrows()
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/a.bin?size={Size}&fault=drop&at=300&tag={tag}"));
+
+        var (_, body) = await ((IOpeningProbe)source).ProbeByOpeningAsync(CancellationToken.None);
+        using (body)
+        {
+            var (read, error) = await ReadUntilFailureAsync(body.Content);
+
+            Assert.Equal(300, read);
+            Assert.IsType<TransientTransferException>(error);
+        }
+    }
+
     [Fact]
     public void LastModifiedIsStrongOnlyAMinuteBeforeDate()
     {

@@ -10,12 +10,13 @@ using ResumeTransfer.Core.Download;
 namespace ResumeTransfer.Core.Sources.Http;
 
 /// <summary>
-/// An HTTP(S) resource as an <see cref="IByteSource"/>: probes with a one-byte ranged GET, opens validated ranges
+/// An HTTP(S) resource as an <see cref="IByteSource"/>: probes with a one-byte ranged GET (or, for a fresh download,
+/// with the first data request itself: <see cref="IOpeningProbe"/>), opens validated ranges
 /// with If-Range, follows redirects itself (sending credentials and the Authorization and Cookie headers to the
 /// original origin only), and hands out bodies that throw instead of ending short.
 /// </summary>
 /// <remarks>Thread-safe: the engine opens ranges from several connections at once over the one shared client.</remarks>
-public sealed class HttpByteSource : IByteSource
+public sealed class HttpByteSource : IByteSource, IOpeningProbe
 {
     private readonly DownloadRequest request;
     private readonly ITransferObserver observer;
@@ -97,16 +98,58 @@ public sealed class HttpByteSource : IByteSource
                 throw HttpFailures.FromStatus(response, where, sent.SecretsWithheld);
         }
 
-        Volatile.Write(ref resolvedUri, sent.Uri);
-        var fileName = response.Content.Headers.TryGetValues("Content-Disposition", out var disposition)
-            ? ContentDispositionFileName.Parse(disposition.FirstOrDefault())
-            : null;
-        observer.OnMessage(
-            TransferMessageLevel.Verbose,
-            $"{where} answered {(int)response.StatusCode}: length {(identity.Length is { } l ? l.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}, " +
-            $"ETag {identity.ETag ?? "none"}, Last-Modified {(identity.LastModified is { } lm ? lm.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + (identity.LastModifiedIsStrong ? " (strong)" : " (weak)") : "none")}, " +
-            $"ranges {(supportsRanges ? "supported" : "not supported")}.");
-        return new SourceProbe(identity, supportsRanges, fileName, where);
+        return Describe(response, sent.Uri, identity, supportsRanges);
+    }
+
+    /// <summary>
+    /// GETs <c>Range: bytes=0-</c> with no If-Range: the probe and the first data request in one round trip. 206 (its
+    /// Content-Range checked like any other) means ranges work and gives the total; 200 means no ranges and the body is
+    /// the whole file; 416 means an empty file. The body is handed back unread.
+    /// </summary>
+    async Task<OpenedProbe> IOpeningProbe.ProbeByOpeningAsync(CancellationToken cancellationToken)
+    {
+        var sent = await sender.SendAsync(request.Uri, 0, null, validator: null, cancellationToken).ConfigureAwait(false);
+        var response = sent.Response;
+        var where = HttpOrigin.ForDisplay(sent.Uri);
+        try
+        {
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.PartialContent:
+                {
+                    var (range, identity) = RangeResponseValidator.ValidatePartial(response, 0, null, expected: null, where);
+                    var probe = Describe(response, sent.Uri, identity, supportsRanges: true);
+                    var body = await OpenBodyAsync(response, range.RangeLength, where, cancellationToken).ConfigureAwait(false);
+                    return new OpenedProbe(probe, new RangeBody(RangeAnswer.Partial, 0, range.RangeLength, identity, body));
+                }
+
+                case HttpStatusCode.OK:
+                {
+                    WarnIfEncoded(response, where);
+                    var length = response.Content.Headers.ContentLength;
+                    var identity = ResponseIdentity.Read(response, length);
+                    var probe = Describe(response, sent.Uri, identity, supportsRanges: false);
+                    var body = await OpenBodyAsync(response, length, where, cancellationToken).ConfigureAwait(false);
+                    return new OpenedProbe(probe, new RangeBody(RangeAnswer.Whole, 0, length, identity, body));
+                }
+
+                case HttpStatusCode.RequestedRangeNotSatisfiable:
+                {
+                    var identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response));
+                    var probe = Describe(response, sent.Uri, identity, supportsRanges: true);
+                    response.Dispose();
+                    return new OpenedProbe(probe, new RangeBody(RangeAnswer.NotSatisfiable, 0, 0, identity, Stream.Null));
+                }
+
+                default:
+                    throw HttpFailures.FromStatus(response, where, sent.SecretsWithheld);
+            }
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -187,6 +230,22 @@ public sealed class HttpByteSource : IByteSource
     /// <summary>Nothing to release: the client belongs to the caller.</summary>
     public void Dispose()
     {
+    }
+
+    /// <summary>Records where the redirects led and reads the suggested name: what a probe answer says beyond its identity.</summary>
+    private SourceProbe Describe(HttpResponseMessage response, Uri resolved, RemoteIdentity identity, bool supportsRanges)
+    {
+        Volatile.Write(ref resolvedUri, resolved);
+        var where = HttpOrigin.ForDisplay(resolved);
+        var fileName = response.Content.Headers.TryGetValues("Content-Disposition", out var disposition)
+            ? ContentDispositionFileName.Parse(disposition.FirstOrDefault())
+            : null;
+        observer.OnMessage(
+            TransferMessageLevel.Verbose,
+            $"{where} answered {(int)response.StatusCode}: length {(identity.Length is { } l ? l.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}, " +
+            $"ETag {identity.ETag ?? "none"}, Last-Modified {(identity.LastModified is { } lm ? lm.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + (identity.LastModifiedIsStrong ? " (strong)" : " (weak)") : "none")}, " +
+            $"ranges {(supportsRanges ? "supported" : "not supported")}.");
+        return new SourceProbe(identity, supportsRanges, fileName, where);
     }
 
     private static long? ReadUnsatisfiedTotal(HttpResponseMessage response) =>
