@@ -1,6 +1,4 @@
 using System;
-using System.Collections;
-using System.Collections.Generic;
 using System.Management.Automation;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.Download;
@@ -20,7 +18,11 @@ namespace ResumeTransfer.Cmdlets;
 [OutputType(typeof(DownloadResult))]
 public sealed class SaveResumableFileCommand : TransferCmdlet
 {
-    private IReadOnlyDictionary<string, string> headers = new Dictionary<string, string>();
+    /// <summary>Creates the cmdlet with its default of <see cref="DownloadRequest.DefaultConnections"/> connections.</summary>
+    public SaveResumableFileCommand()
+        : base(DownloadRequest.DefaultConnections)
+    {
+    }
 
     /// <summary>The http or https address of the file.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -36,38 +38,6 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
     [AllowNull]
     public string? OutFile { get; set; }
 
-    /// <summary>Continue a partial download from the state beside the target.</summary>
-    [Parameter]
-    public SwitchParameter Resume { get; set; }
-
-    /// <summary>Start over, replacing an existing target or partial download.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Parallel connections (byte ranges) per file.</summary>
-    /// <remarks>The engine allows at most 32 connections to one server per file; more is abuse, not speed.</remarks>
-    [Parameter]
-    [ValidateRange(1, 32)]
-    public int Connections { get; set; } = DownloadRequest.DefaultConnections;
-
-    /// <summary>Extra request headers.</summary>
-    [Parameter]
-    public IDictionary? Headers { get; set; }
-
-    /// <summary>Basic authentication for the original origin only.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>Lets -Credential or an Authorization header be sent over plain http.</summary>
-    [Parameter]
-    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
-
-    /// <summary>The User-Agent header.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? UserAgent { get; set; }
-
     /// <summary>The expected hash (hex) of the whole file; the file is kept only when it matches.</summary>
     /// <remarks>Empty means no hash, so a CSV with hashes for some rows only works.</remarks>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -80,51 +50,12 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
     [ValidateSet("SHA256", "SHA384", "SHA512", "SHA1", "MD5", IgnoreCase = true)]
     public string HashAlgorithm { get; set; } = "SHA256";
 
-    /// <summary>Retries per failure (connection, stall, 5xx, 429) before giving up.</summary>
-    [Parameter]
-    [ValidateRange(0, 100)]
-    public int MaxRetries { get; set; } = 5;
-
-    /// <summary>The first retry delay in seconds; it doubles with each retry, with jitter.</summary>
-    [Parameter]
-    [ValidateRange(0, 3600)]
-    public int RetryIntervalSec { get; set; } = 1;
-
-    /// <summary>Seconds without a byte after which a connection is treated as stalled and retried.</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int TimeoutSec { get; set; } = 30;
-
-    /// <summary>Files downloaded at the same time.</summary>
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 4;
-
-    /// <summary>Emit a DownloadResult for each finished file.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
-        if (Resume && Force)
-        {
-            ThrowTerminatingError(ErrorRecordFactory.Create(
-                TransferErrorKind.InvalidArgument,
-                "-Resume and -Force cannot be used together: -Resume continues a partial download, -Force discards it and starts over. Use one of them.",
-                target: null));
-        }
-
-        try
-        {
-            headers = DictionaryParameter.Headers(Headers);
-        }
-        catch (TransferException ex)
-        {
-            ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
-        }
-
-        CreateRunner("Downloading", ThrottleLimit, PassThru);
+        RejectResumeWithForce("-Resume continues a partial download, -Force discards it and starts over.");
+        ReadHeaders();
+        CreateRunner("Downloading");
     }
 
     /// <inheritdoc />
@@ -180,7 +111,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
             OutputIsDirectory = output.IsDirectory,
             ExistingTarget = Resume ? ExistingTargetPolicy.Resume : Force ? ExistingTargetPolicy.Overwrite : ExistingTargetPolicy.Fail,
             Connections = Connections,
-            Headers = headers,
+            Headers = RequestHeaders,
             Credential = Credential?.GetNetworkCredential(),
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             UserAgent = UserAgent,
@@ -197,7 +128,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
 
     private void Start(TransferRunner transfers, Uri uri, DownloadRequest request, string name)
     {
-        var downloader = new DownloadEngine(HttpClientFor(Connections * ThrottleLimit), TimeProvider.System, transfers.Observer);
+        var downloader = new DownloadEngine(HttpClient, TimeProvider.System, transfers.Observer);
         transfers.Start(name, uri, async (id, token) => await downloader.DownloadAsync(request, id, token).ConfigureAwait(false));
     }
 }

@@ -21,9 +21,14 @@ namespace ResumeTransfer.Cmdlets;
 [OutputType(typeof(UploadResult))]
 public sealed class SendChunkedFileCommand : TransferCmdlet
 {
-    private IReadOnlyDictionary<string, string> headers = new Dictionary<string, string>();
     private IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
     private bool warnedS3OnlyParameters;
+
+    /// <summary>Creates the cmdlet with its default of <see cref="UploadRequest.DefaultConnections"/> connections.</summary>
+    public SendChunkedFileCommand()
+        : base(UploadRequest.DefaultConnections)
+    {
+    }
 
     /// <summary>The file to upload.</summary>
     /// <remarks>Taken literally (no wildcards); piped FileInfo objects bind through FullName or PSPath.</remarks>
@@ -47,32 +52,6 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     [Parameter]
     public long? ChunkSize { get; set; }
 
-    /// <summary>Continue the unfinished upload recorded beside the file.</summary>
-    [Parameter]
-    public SwitchParameter Resume { get; set; }
-
-    /// <summary>Abandon an unfinished upload of the file and start a new one.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Chunks sent in parallel per file, where the protocol allows (S3, chunk API; tus is sequential).</summary>
-    [Parameter]
-    [ValidateRange(1, 32)]
-    public int Connections { get; set; } = UploadRequest.DefaultConnections;
-
-    /// <summary>Extra request headers (tus, chunk API).</summary>
-    [Parameter]
-    public IDictionary? Headers { get; set; }
-
-    /// <summary>S3: access key (user name) and secret (password). tus/chunk API: Basic authentication.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>Lets -Credential or an Authorization header be sent over plain http (tus, chunk API).</summary>
-    [Parameter]
-    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
-
     /// <summary>S3: the address of an S3-compatible service instead of AWS.</summary>
     [Parameter]
     [ValidateNotNull]
@@ -92,45 +71,10 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     [ValidateNotNullOrEmpty]
     public string? ContentType { get; set; }
 
-    /// <summary>The User-Agent header (tus, chunk API).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? UserAgent { get; set; }
-
-    /// <summary>Retries per failing call (per chunk) before the file fails.</summary>
-    [Parameter]
-    [ValidateRange(0, 100)]
-    public int MaxRetries { get; set; } = 5;
-
-    /// <summary>The first retry delay in seconds; it doubles with each retry, with jitter.</summary>
-    [Parameter]
-    [ValidateRange(0, 3600)]
-    public int RetryIntervalSec { get; set; } = 1;
-
-    /// <summary>Seconds a request may move no byte before it is treated as stalled and retried.</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int TimeoutSec { get; set; } = 30;
-
-    /// <summary>Files uploaded at the same time.</summary>
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 4;
-
-    /// <summary>Emit an UploadResult for each finished file.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
-        if (Resume && Force)
-        {
-            ThrowTerminatingError(ErrorRecordFactory.Create(
-                TransferErrorKind.InvalidArgument,
-                "-Resume and -Force cannot be used together: -Resume continues an unfinished upload, -Force abandons it and starts a new one. Use one of them.",
-                target: null));
-        }
+        RejectResumeWithForce("-Resume continues an unfinished upload, -Force abandons it and starts a new one.");
 
         if (Endpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != System.Uri.UriSchemeHttp && endpoint.Scheme != System.Uri.UriSchemeHttps)))
         {
@@ -140,15 +84,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
                 Endpoint));
         }
 
-        try
-        {
-            headers = DictionaryParameter.Headers(Headers);
-        }
-        catch (TransferException ex)
-        {
-            ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
-        }
-
+        ReadHeaders();
         try
         {
             metadata = DictionaryParameter.Metadata(Metadata);
@@ -158,7 +94,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Metadata));
         }
 
-        CreateRunner("Uploading", ThrottleLimit, PassThru);
+        CreateRunner("Uploading");
     }
 
     /// <inheritdoc />
@@ -215,7 +151,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             ChunkSize = ChunkSize,
             ExistingUpload = Resume ? ExistingUploadPolicy.Resume : Force ? ExistingUploadPolicy.Overwrite : ExistingUploadPolicy.Fail,
             Connections = Connections,
-            Headers = headers,
+            Headers = RequestHeaders,
             Credential = Credential?.GetNetworkCredential(),
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             Endpoint = Endpoint,
@@ -257,7 +193,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
 
     private void Start(TransferRunner transfers, UploadRequest request)
     {
-        var http = HttpClientFor(Connections * ThrottleLimit);
+        var http = HttpClient;
         var observer = transfers.Observer;
         var uploader = new UploadEngine(http, TimeProvider.System, observer);
         transfers.Start(System.IO.Path.GetFileName(request.Path), request.Path, async (id, token) =>

@@ -1,6 +1,9 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net.Http;
+using ResumeTransfer.Core;
 using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Cmdlets;
@@ -8,23 +11,117 @@ namespace ResumeTransfer.Cmdlets;
 /// <summary>
 /// The invocation lifecycle every transfer cmdlet shares: one <see cref="TransferRunner"/> (worker tasks, progress,
 /// per-item errors, -PassThru output), one HttpClient made on first use (so -WhatIf opens nothing) and released when
-/// the last transfer has ended, a progress cleanup on every way out, and Ctrl+C. A cmdlet adds its parameters, creates
-/// the runner at the end of BeginProcessing, and handles one pipeline item in <see cref="ProcessItem"/>.
+/// the last transfer has ended, a progress cleanup on every way out, and Ctrl+C; and the parameters every transfer takes
+/// (how to treat an unfinished transfer, connections, HTTP options, retries, throttling, -PassThru). A cmdlet adds its
+/// own parameters, creates the runner at the end of BeginProcessing, and handles one pipeline item in
+/// <see cref="ProcessItem"/>.
 /// </summary>
+/// <remarks>The help of each cmdlet (MAML) says what these parameters mean for its direction (download or upload).</remarks>
 public abstract class TransferCmdlet : PSCmdlet, IDisposable
 {
     private TransferRunner? runner;
     private HttpClient? client;
     private bool disposed;
 
+    /// <summary>Sets the cmdlet's default for -Connections.</summary>
+    private protected TransferCmdlet(int defaultConnections) => Connections = defaultConnections;
+
+    /// <summary>Continue the unfinished transfer recorded beside the file.</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Discard an unfinished transfer (and for a download an existing target) and start over.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Parallel connections per file (download: byte ranges; upload: chunks, where the protocol allows).</summary>
+    /// <remarks>At most 32 connections to one server per file; more is abuse, not speed.</remarks>
+    [Parameter]
+    [ValidateRange(1, 32)]
+    public int Connections { get; set; }
+
+    /// <summary>Extra request headers.</summary>
+    [Parameter]
+    public IDictionary? Headers { get; set; }
+
+    /// <summary>The credential: Basic authentication for the original origin only (upload to S3: access key and secret).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Lets -Credential or an Authorization header be sent over plain http.</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+    /// <summary>The User-Agent header.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UserAgent { get; set; }
+
+    /// <summary>Retries per failure (connection, stall, 5xx, 429) before the file fails.</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>The first retry delay in seconds; it doubles with each retry, with jitter.</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int RetryIntervalSec { get; set; } = 1;
+
+    /// <summary>Seconds a connection may move no byte before it is treated as stalled and retried.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSec { get; set; } = 30;
+
+    /// <summary>Files transferred at the same time.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    /// <summary>Emit a result object for each finished file.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>-Headers as checked name/value pairs (set by <see cref="ReadHeaders"/>).</summary>
+    private protected IReadOnlyDictionary<string, string> RequestHeaders { get; private set; } = new Dictionary<string, string>();
+
     private protected TransferRunner Runner => runner ?? throw new InvalidOperationException("BeginProcessing has not created the transfer runner.");
 
-    /// <summary>Creates the runner; the last step of BeginProcessing, once the parameters are checked.</summary>
-    private protected void CreateRunner(string progressVerb, int throttleLimit, bool passThru) =>
-        runner = new TransferRunner(this, progressVerb, throttleLimit, passThru);
+    /// <summary>Stops the invocation when both -Resume and -Force are given.</summary>
+    /// <param name="why">What each of the two would do, for this cmdlet, so the user can choose.</param>
+    private protected void RejectResumeWithForce(string why)
+    {
+        if (Resume && Force)
+        {
+            ThrowTerminatingError(ErrorRecordFactory.Create(
+                TransferErrorKind.InvalidArgument,
+                $"-Resume and -Force cannot be used together: {why} Use one of them.",
+                target: null));
+        }
+    }
 
-    /// <summary>The invocation's HttpClient (made on first use: call it only once a transfer really starts).</summary>
-    private protected HttpClient HttpClientFor(int maxConnectionsPerServer) => client ??= TransferHttpClientFactory.Create(maxConnectionsPerServer);
+    /// <summary>Checks -Headers into <see cref="RequestHeaders"/>; a bad one stops the invocation.</summary>
+    private protected void ReadHeaders()
+    {
+        try
+        {
+            RequestHeaders = DictionaryParameter.Headers(Headers);
+        }
+        catch (TransferException ex)
+        {
+            ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
+        }
+    }
+
+    /// <summary>Creates the runner; the last step of BeginProcessing, once the parameters are checked.</summary>
+    private protected void CreateRunner(string progressVerb) =>
+        runner = new TransferRunner(this, progressVerb, ThrottleLimit, PassThru);
+
+    /// <summary>
+    /// The invocation's HttpClient (made on first use: call it only once a transfer really starts), with room for
+    /// -Connections per file times -ThrottleLimit files.
+    /// </summary>
+    private protected HttpClient HttpClient => client ??= TransferHttpClientFactory.Create(Connections * ThrottleLimit);
 
     /// <summary>Handles one pipeline item: check it, ShouldProcess, wait for a slot, start its transfer.</summary>
     private protected abstract void ProcessItem();
