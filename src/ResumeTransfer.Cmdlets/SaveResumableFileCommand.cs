@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.Download;
+using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Cmdlets;
 
@@ -97,7 +98,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
 
     private DownloadRequest BuildRequest(Uri uri, OutputLocation output)
     {
-        if (!uri.IsAbsoluteUri || (uri.Scheme != System.Uri.UriSchemeHttp && uri.Scheme != System.Uri.UriSchemeHttps))
+        if (!HttpAddress.IsHttpOrHttps(uri))
         {
             throw new TransferException(
                 TransferErrorKind.InvalidArgument,

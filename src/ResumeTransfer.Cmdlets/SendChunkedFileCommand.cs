@@ -5,6 +5,7 @@ using System.Management.Automation;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.S3;
+using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Cmdlets;
 
@@ -76,7 +77,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     {
         RejectResumeWithForce("-Resume continues an unfinished upload, -Force abandons it and starts a new one.");
 
-        if (Endpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != System.Uri.UriSchemeHttp && endpoint.Scheme != System.Uri.UriSchemeHttps)))
+        if (Endpoint is { } endpoint && !HttpAddress.IsHttpOrHttps(endpoint))
         {
             ThrowTerminatingError(ErrorRecordFactory.Create(
                 TransferErrorKind.InvalidArgument,

@@ -1,4 +1,5 @@
 using System;
+using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Core.Download;
 
@@ -10,8 +11,7 @@ internal static class DownloadRequestValidator
 
     public static void Validate(DownloadRequest request)
     {
-        if (request.Uri is null || !request.Uri.IsAbsoluteUri
-            || !(string.Equals(request.Uri.Scheme, "http", StringComparison.OrdinalIgnoreCase) || string.Equals(request.Uri.Scheme, "https", StringComparison.OrdinalIgnoreCase)))
+        if (!HttpAddress.IsHttpOrHttps(request.Uri))
         {
             throw Invalid($"'{request.Uri}' is not an absolute http or https address. Give a full address such as https://example.com/file.zip.");
         }

@@ -47,7 +47,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         this.request = request ?? throw new ArgumentNullException(nameof(request));
         this.observer = observer ?? throw new ArgumentNullException(nameof(observer));
         var uri = request.Uri;
-        if (uri is null || !uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!HttpAddress.IsHttpOrHttps(uri))
         {
             throw new TransferException(TransferErrorKind.InvalidArgument, $"'{uri}' is not an http or https address. Give a full address such as https://example.com/file.iso.");
         }

@@ -9,6 +9,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Core.Upload.ChunkApi;
 
@@ -33,7 +34,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
 
     public ChunkApiProtocol(HttpClient client, UploadRequest request, ITransferObserver observer)
     {
-        if (request.Uri.Scheme != Uri.UriSchemeHttp && request.Uri.Scheme != Uri.UriSchemeHttps)
+        if (!HttpAddress.IsHttpOrHttps(request.Uri))
         {
             throw new TransferException(TransferErrorKind.InvalidArgument, $"A chunk API address is an http(s) URL, not '{request.Uri.Scheme}:'.");
         }

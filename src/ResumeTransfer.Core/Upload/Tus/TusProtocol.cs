@@ -40,7 +40,7 @@ public sealed class TusProtocol : IUploadProtocol
 
     public TusProtocol(HttpClient client, UploadRequest request, ITransferObserver observer)
     {
-        if (request.Uri.Scheme != Uri.UriSchemeHttp && request.Uri.Scheme != Uri.UriSchemeHttps)
+        if (!HttpAddress.IsHttpOrHttps(request.Uri))
         {
             throw new TransferException(TransferErrorKind.InvalidArgument, $"A tus endpoint is an http(s) address, not '{HttpOrigin.ForDisplay(request.Uri)}'.");
         }
