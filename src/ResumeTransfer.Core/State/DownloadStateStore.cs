@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ResumeTransfer.Core.Download;
+using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Core.State;
 
@@ -45,16 +46,7 @@ internal sealed class DownloadStateStore
     }
 
     /// <summary>The address as it may be written down: scheme, host, port and path only.</summary>
-    public static string DisplayString(Uri uri)
-    {
-        if (!uri.IsAbsoluteUri)
-        {
-            return string.Empty;
-        }
-
-        // Built from parts (not by removing the query) so user info, query and fragment cannot slip through.
-        return uri.GetComponents(UriComponents.Scheme | UriComponents.Host | UriComponents.Port | UriComponents.Path, UriFormat.UriEscaped);
-    }
+    public static string DisplayString(Uri uri) => uri.IsAbsoluteUri ? HttpOrigin.DisplayText(uri) : string.Empty;
 
     /// <summary>The state, or null when there is no state file.</summary>
     public DownloadState? Load()

@@ -12,6 +12,12 @@ internal static class HttpOrigin
         a.Port == b.Port;
 
     /// <summary>The address without user info, query or fragment: query strings often carry signatures or tokens.</summary>
-    public static Uri ForDisplay(Uri uri) =>
-        new(uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped), UriKind.Absolute);
+    public static Uri ForDisplay(Uri uri) => new(DisplayText(uri), UriKind.Absolute);
+
+    /// <summary>
+    /// <see cref="ForDisplay"/> as escaped text: scheme, host, port and path only. Built from parts (not by removing the
+    /// query) so user info, query and fragment cannot slip through. The uri must be absolute.
+    /// </summary>
+    public static string DisplayText(Uri uri) =>
+        uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 }
