@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net.Http;
 using ResumeTransfer.Core;
+using ResumeTransfer.Core.Download;
 using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Cmdlets;
@@ -35,9 +36,9 @@ public abstract class TransferCmdlet : PSCmdlet, IDisposable
     public SwitchParameter Force { get; set; }
 
     /// <summary>Parallel connections per file (download: byte ranges; upload: chunks, where the protocol allows).</summary>
-    /// <remarks>At most 32 connections to one server per file; more is abuse, not speed.</remarks>
+    /// <remarks>The engine's limit (<see cref="DownloadRequest.MaxConnections"/>) holds for uploads too.</remarks>
     [Parameter]
-    [ValidateRange(1, 32)]
+    [ValidateRange(1, DownloadRequest.MaxConnections)]
     public int Connections { get; set; }
 
     /// <summary>Extra request headers.</summary>

@@ -21,6 +21,9 @@ public sealed class DownloadRequest
     /// <summary>Default parallel connections per file; see README for why 4.</summary>
     public const int DefaultConnections = 4;
 
+    /// <summary>The most parallel connections per file: more to one server is abuse, not speed.</summary>
+    public const int MaxConnections = 32;
+
     /// <summary>The http(s) address.</summary>
     public required Uri Uri { get; init; }
 

@@ -6,9 +6,6 @@ namespace ResumeTransfer.Core.Download;
 /// <summary>Rejects a request that cannot work before anything touches the network or the disk.</summary>
 internal static class DownloadRequestValidator
 {
-    /// <summary>More connections than this to one server is abuse, not speed.</summary>
-    public const int MaxConnections = 32;
-
     public static void Validate(DownloadRequest request)
     {
         if (!HttpAddress.IsHttpOrHttps(request.Uri))
@@ -21,9 +18,9 @@ internal static class DownloadRequestValidator
             throw Invalid("The output path is empty. Give a file or folder path.");
         }
 
-        if (request.Connections < 1 || request.Connections > MaxConnections)
+        if (request.Connections < 1 || request.Connections > DownloadRequest.MaxConnections)
         {
-            throw Invalid($"Connections must be between 1 and {MaxConnections}; {request.Connections} was given.");
+            throw Invalid($"Connections must be between 1 and {DownloadRequest.MaxConnections}; {request.Connections} was given.");
         }
 
         if (request.MaxRetries < 0)
