@@ -20,24 +20,7 @@ internal sealed record OutputLocation(string Path, bool IsDirectory)
             return new OutputLocation(paths.CurrentFileSystemLocation.ProviderPath, IsDirectory: true);
         }
 
-        string resolved;
-        ProviderInfo provider;
-        try
-        {
-            resolved = paths.GetUnresolvedProviderPathFromPSPath(outFile, out provider, out _);
-        }
-        catch (Exception ex) when (ex is ItemNotFoundException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException)
-        {
-            throw new TransferException(TransferErrorKind.InvalidArgument, $"-OutFile '{outFile}' is not a usable path: {ex.Message}", ex);
-        }
-
-        if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new TransferException(
-                TransferErrorKind.InvalidArgument,
-                $"-OutFile '{outFile}' is in the {provider.Name} provider, not the file system. Give a file or directory path.");
-        }
-
+        var resolved = FileSystemPath.Resolve(outFile!, paths, "OutFile", "Give a file or directory path.");
         if (EndsWithSeparator(outFile!) || Directory.Exists(resolved))
         {
             return new OutputLocation(resolved, IsDirectory: true);

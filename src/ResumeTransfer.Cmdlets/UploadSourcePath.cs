@@ -15,22 +15,7 @@ internal static class UploadSourcePath
     /// </summary>
     public static string Resolve(string path, PathIntrinsics paths)
     {
-        string resolved;
-        ProviderInfo provider;
-        try
-        {
-            resolved = paths.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
-        }
-        catch (Exception ex) when (ex is ItemNotFoundException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException)
-        {
-            throw new TransferException(TransferErrorKind.InvalidArgument, $"-Path '{path}' is not a usable path: {ex.Message}", ex);
-        }
-
-        if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new TransferException(TransferErrorKind.InvalidArgument, $"-Path '{path}' is in the {provider.Name} provider, not the file system. Give the path of a file.");
-        }
-
+        var resolved = FileSystemPath.Resolve(path, paths, "Path", "Give the path of a file.");
         if (Directory.Exists(resolved))
         {
             throw new TransferException(
