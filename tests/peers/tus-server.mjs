@@ -1,6 +1,7 @@
 // tus 1.0 test peer: @tus/server 2.4.5 + @tus/file-store 2.1.1 at /files on 127.0.0.1.
 // Usage: node tus-server.mjs [--port 0] [--dir DIR] [--expire-ms N] [--max-size BYTES]
-//                            [--checksum] [--reject-checksums N] [--log] [--stdin-lifeline] [--max-lifetime-sec 1800]
+//                            [--checksum] [--reject-checksums N] [--log] [--delay-ms N] [--basic USER:PASS]
+//                            [--stdin-lifeline] [--max-lifetime-sec 1800]
 //   --port 0              an ephemeral port; the READY line says which.
 //   --dir DIR             where @tus/file-store keeps uploads (file <id> = the bytes); default a temp dir
 //                         that is removed again on exit.
@@ -12,6 +13,10 @@
 //   --log                 one line per answered request on stdout:
 //                         LOG <method> <path> <status> tus=<Tus-Resumable or -> req-offset=<n|-> res-offset=<n|->
 //                             checksum=<Upload-Checksum or ->
+//   --delay-ms N          wait N ms before handling each PATCH (its body waits in the socket): a throttle, so an
+//                         upload lasts long enough to be killed in the middle.
+//   --basic USER:PASS     every request needs `Authorization: Basic base64(USER:PASS)`; without it (or with other
+//                         credentials) 401 with WWW-Authenticate, and nothing is stored or changed.
 //   --stdin-lifeline      exit when stdin closes (a test fixture keeps a pipe open: if the runner dies, so does this).
 // Prints "READY <endpoint> dir=<dir> pid=<pid>" when listening. Exits on SIGTERM/SIGINT, after
 // --max-lifetime-sec, and with --stdin-lifeline when stdin closes.
@@ -35,6 +40,8 @@ const checksum = flag('checksum');
 let rejectChecksums = Number(opt('reject-checksums', 0));
 const logRequests = flag('log');
 const maxLifetimeSec = Number(opt('max-lifetime-sec', 1800));
+const delayMs = Number(opt('delay-ms', 0));
+const basic = opt('basic') ? 'Basic ' + Buffer.from(opt('basic'), 'utf8').toString('base64') : null;
 
 const tus = new Server({
   path: '/files',
@@ -52,8 +59,25 @@ const log = (req, status, resOffset) => {
 };
 
 // Plain requests go to @tus/server untouched (a cut-off PATCH stores what arrived, as in production).
+// @tus/server hands its headers to writeHead (raw: an object, [k, v] pairs or a flat list), not to setHeader.
+const headerIn = (headers, name) => {
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (!Array.isArray(headers)) {
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+    return key === undefined ? undefined : headers[key];
+  }
+  const pairs = Array.isArray(headers[0]) ? headers : headers.flatMap((x, i) => (i % 2 ? [] : [[x, headers[i + 1]]]));
+  return pairs.find(([k]) => String(k).toLowerCase() === name)?.[1];
+};
+
 const plain = (req, res) => {
-  res.on('finish', () => log(req, res.statusCode, res.getHeader('upload-offset')));
+  let resOffset;
+  const writeHead = res.writeHead;
+  res.writeHead = function (...a) {
+    resOffset = headerIn(a[a.length - 1], 'upload-offset');
+    return writeHead.apply(this, a);
+  };
+  res.on('finish', () => log(req, res.statusCode, resOffset ?? res.getHeader('upload-offset')));
   return tus.handle(req, res);
 };
 
@@ -104,9 +128,19 @@ const withChecksum = async (req, res) => {
   return sendWeb(req, res, await tus.handleWeb(toWebRequest(req, body)));
 };
 
+const authorized = (req) => !basic || req.headers.authorization === basic;
+
+const refuse = (req, res) => {
+  res.writeHead(401, { 'Tus-Resumable': '1.0.0', 'WWW-Authenticate': 'Basic realm="tus test peer"', 'Content-Type': 'text/plain' });
+  res.end('Unauthorized\n');
+  log(req, 401);
+};
+
+const delay = (req) => (delayMs > 0 && req.method === 'PATCH' ? new Promise((r) => setTimeout(r, delayMs)) : Promise.resolve());
+
 const srv = http.createServer((req, res) => {
-  const handle = checksum ? withChecksum : plain;
-  Promise.resolve(handle(req, res)).catch((err) => {
+  const handle = !authorized(req) ? refuse : checksum ? withChecksum : plain;
+  Promise.resolve(delay(req)).then(() => handle(req, res)).catch((err) => {
     console.error(err);
     if (!res.headersSent) { res.writeHead(500); }
     res.end();

@@ -28,6 +28,35 @@ BeforeAll {
         $Path
     }
     function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
+
+    function Stop-UploadMidway {
+        # Runs $Command (a Send-ChunkedFile line, as a user types it) in a detached child pwsh and kills its process
+        # group with SIGKILL once the state file records -MinimumParts parts and an offset of -MinimumOffset (tus).
+        # Returns what the state file recorded at the kill.
+        param([string] $Command, [string] $StatePath, [string] $LogPath, [int] $MinimumParts = 0, [long] $MinimumOffset = 0)
+        $child = Start-DetachedPwsh -Command "`$ProgressPreference = 'SilentlyContinue'; Import-Module '$ModulePath'; $Command" -OutputPath $LogPath
+        try {
+            $progress = Wait-UploadProgress -StatePath $StatePath -Process $child.Process -MinimumParts $MinimumParts -MinimumOffset $MinimumOffset
+            $child.Process.HasExited | Should -BeFalse -Because "the child must still be uploading when killed (last state: $($progress | Out-String -Width 200); exit code $(if ($child.Process.HasExited) { $child.Process.ExitCode }); output: $(Get-DetachedPwshOutput $child))"
+            $progress.Parts | Should -BeGreaterOrEqual $MinimumParts -Because 'the state file must record acknowledged parts within 60 s'
+            $progress.Offset | Should -BeGreaterOrEqual $MinimumOffset -Because 'the state file must record an acknowledged offset within 60 s'
+        }
+        finally {
+            Stop-DetachedPwsh $child
+        }
+        $StatePath | Should -Exist
+        Get-UploadProgress $StatePath
+    }
+
+    function Wait-TusPeerQuiet($Peer) {
+        # The PATCH the kill cut off ends on the server a little later: wait until the peer's log stops growing.
+        $count = -1; $quiet = 0
+        for ($i = 0; $i -lt 50 -and $quiet -lt 3; $i++) {
+            $now = @(Get-TusPeerLog $Peer).Count
+            if ($now -eq $count) { $quiet++ } else { $quiet = 0; $count = $now }
+            Start-Sleep -Milliseconds 150
+        }
+    }
 }
 
 AfterAll {
@@ -209,6 +238,97 @@ Describe 'Send-ChunkedFile' {
             $info.metadata.filename | Should -Be 'tus.bin'
             $info.metadata.owner | Should -Be 'pester'
             "$source.rtupload" | Should -Not -Exist
+        }
+
+        It 'resumes with -Resume after kill -9 from the server''s offset, sending at most the one chunk in flight again' {
+            $size = 16MB
+            $chunk = 256KB
+            # Each PATCH waits 80 ms on the server, so the upload lasts about 5 s and the kill lands in the middle.
+            $peer = Start-TusPeer -Directory (Join-Path $TestDrive 'tus-kill-store') -DelayMs 80 -Log
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive 'tus-kill.bin') $size -Seed 11
+                $state = "$source.rtupload"
+                $killed = Stop-UploadMidway -Command "Send-ChunkedFile -Path '$source' -Uri '$($peer.Endpoint)' -ChunkSize $chunk" `
+                    -StatePath $state -LogPath (Join-Path $TestDrive 'tus-kill-child.log') -MinimumOffset (4 * $chunk)
+                $killed.Offset | Should -BeLessThan $size
+                Wait-TusPeerQuiet $peer
+                $before = @(Get-TusPeerLog $peer | Where-Object Method -EQ 'PATCH')
+                # What the server confirmed to the killed run: its PATCHes went one at a time, each from where the last ended.
+                $confirmed = [long](($before | Where-Object Status -EQ 204 | Measure-Object ResOffset -Maximum).Maximum)
+                $confirmed | Should -BeGreaterOrEqual $killed.Offset
+
+                $result = Send-ChunkedFile -Path $source -Uri $peer.Endpoint -ChunkSize $chunk -Resume -PassThru
+
+                "$($result.UploadUrl)" | Should -Be $killed.UploadUrl
+                $result.Restarted | Should -BeFalse
+                Get-Sha256 (Get-TusStoredFile $peer $result.UploadUrl) | Should -Be (Get-Sha256 $source)
+                $state | Should -Not -Exist
+                # The resumed run started at the server's offset: nothing the server confirmed was sent again, and the
+                # killed run had only one PATCH (one chunk) in flight beyond that, so at most one chunk went twice.
+                $result.BytesSkipped | Should -BeGreaterOrEqual $confirmed
+                $result.BytesSkipped | Should -BeLessOrEqual ($confirmed + $chunk)
+                $result.BytesSkipped + $result.BytesSent | Should -Be $size
+                $resumed = @(Get-TusPeerLog $peer | Where-Object Method -EQ 'PATCH' | Select-Object -Skip $before.Count)
+                $resumed.Count | Should -BeGreaterThan 0
+                $offset = $result.BytesSkipped
+                foreach ($patch in $resumed) {
+                    $patch.Status | Should -Be 204
+                    $patch.ReqOffset | Should -Be $offset
+                    $patch.ResOffset - $patch.ReqOffset | Should -BeLessOrEqual $chunk
+                    $offset = $patch.ResOffset
+                }
+                $offset | Should -Be $size
+            }
+            finally {
+                Stop-TusPeer $peer
+            }
+        }
+
+        It 'refuses <Case> credentials with AccessDenied, touches nothing, and resumes with the right ones' -ForEach @(
+            @{ Case = 'wrong'; Password = 'not-the-password' }
+            @{ Case = 'missing'; Password = $null }
+        ) {
+            $size = 4MB + 1
+            $chunk = 256KB
+            $peer = Start-TusPeer -Directory (Join-Path $TestDrive "tus-auth-$Case") -Basic 'alice:s3cret' -DelayMs 150 -Log
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive "tus-auth-$Case.bin") $size -Seed 12
+                $state = "$source.rtupload"
+                $login = "[pscredential]::new('alice', (ConvertTo-SecureString 's3cret' -AsPlainText -Force))"
+                $killed = Stop-UploadMidway -Command "Send-ChunkedFile -Path '$source' -Uri '$($peer.Endpoint)' -ChunkSize $chunk -Credential ($login) -AllowUnencryptedAuthentication" `
+                    -StatePath $state -LogPath (Join-Path $TestDrive "tus-auth-$Case-child.log") -MinimumOffset (2 * $chunk)
+                Wait-TusPeerQuiet $peer
+                $stored = Get-TusStoredFile $peer $killed.UploadUrl
+                $storedBefore = Get-Sha256 $stored
+                $stateBefore = Get-Content -LiteralPath $state -Raw
+                $requestsBefore = @(Get-TusPeerLog $peer).Count
+
+                $auth = if ($Password) {
+                    @{ Credential = [pscredential]::new('alice', (ConvertTo-SecureString $Password -AsPlainText -Force)); AllowUnencryptedAuthentication = $true }
+                }
+                else { @{} }
+                # -Protocol Tus: this peer refuses the OPTIONS probe too, and -Protocol Auto then says it cannot tell the
+                # protocol (InvalidArgument) instead of AccessDenied (reported; UploadProtocolResolver.DetectAsync).
+                { Send-ChunkedFile -Path $source -Uri $peer.Endpoint -Protocol Tus -ChunkSize $chunk -Resume @auth -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'AccessDenied*' -ExpectedMessage '*refused access with 401*-Credential*-Resume*'
+
+                Get-Content -LiteralPath $state -Raw | Should -Be $stateBefore
+                Get-Sha256 $stored | Should -Be $storedBefore
+                $refused = @(Get-TusPeerLog $peer | Select-Object -Skip $requestsBefore)
+                $refused.Count | Should -BeGreaterThan 0
+                $refused | ForEach-Object { $_.Status | Should -Be 401 }
+
+                $right = [pscredential]::new('alice', (ConvertTo-SecureString 's3cret' -AsPlainText -Force))
+                $result = Send-ChunkedFile -Path $source -Uri $peer.Endpoint -ChunkSize $chunk -Resume -Credential $right -AllowUnencryptedAuthentication -PassThru
+
+                "$($result.UploadUrl)" | Should -Be $killed.UploadUrl
+                $result.BytesSkipped | Should -BeGreaterOrEqual $killed.Offset
+                Get-Sha256 $stored | Should -Be (Get-Sha256 $source)
+                $state | Should -Not -Exist
+            }
+            finally {
+                Stop-TusPeer $peer
+            }
         }
     }
 

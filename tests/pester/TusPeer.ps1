@@ -11,6 +11,12 @@ function Start-TusPeer {
     param(
         # Where @tus/file-store keeps the uploads: file <id> holds the bytes, <id>.json the metadata.
         [Parameter(Mandatory)] [string] $Directory,
+        # Each PATCH waits this long before @tus/server handles it: a throttle, so a kill lands mid-upload.
+        [int] $DelayMs = 0,
+        # 'user:pass': every request needs these Basic credentials (401 otherwise, nothing stored).
+        [string] $Basic,
+        # One LOG line per answered request on the peer's stdout, read with Get-TusPeerLog.
+        [switch] $Log,
         [int] $MaxLifetimeSec = 600,
         [int] $ReadyTimeoutSec = 30
     )
@@ -23,7 +29,11 @@ function Start-TusPeer {
 
     New-Item -ItemType Directory -Path $Directory -Force | Out-Null
     $psi = [System.Diagnostics.ProcessStartInfo]::new($node.Source)
-    foreach ($a in @((Join-Path $peers 'tus-server.mjs'), '--port', '0', '--dir', $Directory, '--max-lifetime-sec', "$MaxLifetimeSec", '--stdin-lifeline')) {
+    $arguments = @((Join-Path $peers 'tus-server.mjs'), '--port', '0', '--dir', $Directory, '--max-lifetime-sec', "$MaxLifetimeSec", '--stdin-lifeline')
+    if ($DelayMs -gt 0) { $arguments += '--delay-ms', "$DelayMs" }
+    if ($Basic) { $arguments += '--basic', $Basic }
+    if ($Log) { $arguments += '--log' }
+    foreach ($a in $arguments) {
         $psi.ArgumentList.Add($a)
     }
     $psi.WorkingDirectory = $peers
@@ -59,7 +69,8 @@ function Start-TusPeer {
         Remove-Item -LiteralPath $logDir -Recurse -Force -ErrorAction SilentlyContinue
         throw "The tus peer did not print READY within $ReadyTimeoutSec s: $stderr"
     }
-    $stdoutFile = [System.IO.File]::Create((Join-Path $logDir 'stdout.log'))
+    # Unbuffered and shared for reading: Get-TusPeerLog reads it while the peer runs.
+    $stdoutFile = [System.IO.FileStream]::new((Join-Path $logDir 'stdout.log'), 'Create', 'Write', 'ReadWrite', 1)
     $stdoutCopy = $process.StandardOutput.BaseStream.CopyToAsync($stdoutFile)
 
     [pscustomobject]@{
@@ -95,4 +106,24 @@ function Get-TusStoredFile {
     # Where @tus/file-store keeps the bytes of the upload at this upload URL.
     param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [uri] $UploadUrl)
     Join-Path $Peer.Directory $UploadUrl.Segments[-1]
+}
+
+function Get-TusPeerLog {
+    # The requests the peer answered so far (started with -Log), oldest first: Method, Path, Status, and the
+    # Upload-Offset of the request and of the answer ($null where the header was absent).
+    param([Parameter(Mandatory)] $Peer)
+    $path = Join-Path $Peer.LogDirectory 'stdout.log'
+    $stream = [System.IO.FileStream]::new($path, 'Open', 'Read', 'ReadWrite')
+    try { $text = [System.IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
+    foreach ($line in $text -split "`n") {
+        if ($line -match '^LOG (\S+) (\S+) (\d+) tus=\S+ req-offset=(\S+) res-offset=(\S+)') {
+            [pscustomobject]@{
+                Method    = $Matches[1]
+                Path      = $Matches[2]
+                Status    = [int]$Matches[3]
+                ReqOffset = if ($Matches[4] -eq '-') { $null } else { [long]$Matches[4] }
+                ResOffset = if ($Matches[5] -eq '-') { $null } else { [long]$Matches[5] }
+            }
+        }
+    }
 }

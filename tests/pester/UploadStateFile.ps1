@@ -11,11 +11,14 @@ function Get-UploadProgress {
     $parts = @($state.parts)
     [pscustomobject]@{
         UploadId      = $state.uploadId
+        UploadUrl     = $state.uploadUrl
         Protocol      = $state.protocol
         ChunkSize     = [long]$state.chunkSize
         Parts         = $parts.Count
         PartBytes     = [long](($parts | ForEach-Object { [long]$_.length } | Measure-Object -Sum).Sum)
         PartNumbers   = @($parts | ForEach-Object { [int]$_.number })
+        # Offset protocols (tus): the last Upload-Offset the server acknowledged.
+        Offset        = [long]$state.acknowledgedOffset
     }
 }
 
@@ -26,13 +29,15 @@ function Wait-UploadProgress {
         [Parameter(Mandatory)] [string] $StatePath,
         [Parameter(Mandatory)] [System.Diagnostics.Process] $Process,
         [int] $MinimumParts = 1,
+        # Offset protocols (tus) record no parts: wait for this acknowledged offset instead (with -MinimumParts 0).
+        [long] $MinimumOffset = 0,
         [int] $TimeoutSec = 60
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
     $progress = $null
     while (-not $Process.HasExited -and [DateTime]::UtcNow -lt $deadline) {
         $progress = Get-UploadProgress $StatePath
-        if ($progress -and $progress.Parts -ge $MinimumParts) { break }
+        if ($progress -and $progress.Parts -ge $MinimumParts -and $progress.Offset -ge $MinimumOffset) { break }
         Start-Sleep -Milliseconds 10
     }
     $progress
