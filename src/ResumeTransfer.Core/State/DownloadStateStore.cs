@@ -15,15 +15,6 @@ namespace ResumeTransfer.Core.State;
 /// </summary>
 internal sealed class DownloadStateStore
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-
-        // For people reading the file: an ETag shows as "\"abc\"" rather than "\u0022abc\u0022". The file is never embedded in HTML.
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public DownloadStateStore(string path)
     {
         Path = path;
@@ -84,7 +75,7 @@ internal sealed class DownloadStateStore
                     : $"its schema {version} is not supported");
             }
 
-            state = JsonSerializer.Deserialize<DownloadState>(json, JsonOptions);
+            state = JsonSerializer.Deserialize<DownloadState>(json, StateFileJson.Options);
         }
         catch (JsonException ex)
         {
@@ -108,7 +99,7 @@ internal sealed class DownloadStateStore
     /// <summary>Replaces the state file atomically (temp file, flush, rename).</summary>
     public void Save(DownloadState state)
     {
-        AtomicFile.WriteAllText(Path, JsonSerializer.Serialize(state, JsonOptions));
+        AtomicFile.WriteAllText(Path, JsonSerializer.Serialize(state, StateFileJson.Options));
     }
 
     public void Delete()

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ResumeTransfer.Core.State;
 
 namespace ResumeTransfer.Core.Upload;
 
@@ -17,14 +18,9 @@ public sealed class UploadState
     /// <summary>The schema this build writes and reads.</summary>
     public const int CurrentSchema = 1;
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    private static readonly JsonSerializerOptions JsonOptions = new(StateFileJson.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-
-        // A file for people to read, never embedded in HTML: quotes in ETags and non-ASCII paths stay as they are.
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter() },
     };
 
