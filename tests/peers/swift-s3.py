@@ -3,7 +3,7 @@
 
 Debian package: python3-swift (bookworm: 2.30.1).  Run with Debian's /usr/bin/python3, not a pyenv python.
 Usage:  /usr/bin/python3 swift-s3.py [--dir DIR] [--port 8080|0] [--backend-port-base 6210|0] [--bucket B]
-                                   [--stdin-lifeline] [--max-lifetime-sec 1800]
+                                   [--stdin-lifeline] [--max-lifetime-sec 1800] [--delay-ms N]
   (0 = let the kernel pick free ports; the READY line tells the proxy port)
   - builds 1-replica account/container/object rings under DIR (a temp dir by default),
   - starts object (base), container (base+1), account (base+2) and proxy (--port) servers as child
@@ -14,6 +14,8 @@ Usage:  /usr/bin/python3 swift-s3.py [--dir DIR] [--port 8080|0] [--backend-port
   - prints 'READY http://127.0.0.1:PORT' when the proxy answers; SIGTERM/SIGINT stops the children
     and removes DIR if it was a temp dir; so do --max-lifetime-sec and, with --stdin-lifeline, the
     closing of stdin (a test fixture holds a pipe: when the test runner dies, Swift goes with it).
+  - --delay-ms N: the proxy waits N ms before it handles each S3 UploadPart (PUT ?partNumber=; the part's body
+    waits in the socket): a throttle, so an upload lasts long enough to be killed in the middle.
   - started again on an existing DIR, it serves the same data on the same ports (the ports options are
     then ignored): a server restart.
 Nothing is written outside DIR (swift.conf is read from DIR via set_swift_dir).
@@ -27,8 +29,24 @@ def serve(swift_dir, conf, section):
     # child mode: one Swift WSGI server, in this process (workers = 0)
     from swift.common import utils
     utils.set_swift_dir(swift_dir)
+    delay = float(os.environ.get('SWIFT_S3_PART_DELAY_MS') or 0) / 1000
+    if delay > 0 and section == 'proxy-server':
+        throttle_part_uploads(delay)
     from swift.common.wsgi import run_wsgi
     sys.exit(run_wsgi(conf, section, verbose=bool(os.environ.get('SWIFT_VERBOSE'))))
+
+
+def throttle_part_uploads(delay):
+    # --delay-ms: every S3 UploadPart waits before s3api handles it (eventlet.sleep: the other requests go on).
+    import eventlet
+    from swift.common.middleware.s3api.s3api import S3ApiMiddleware
+    handle = S3ApiMiddleware.__call__
+
+    def delayed(self, env, start_response):
+        if env.get('REQUEST_METHOD') == 'PUT' and 'partNumber=' in env.get('QUERY_STRING', ''):
+            eventlet.sleep(delay)
+        return handle(self, env, start_response)
+    S3ApiMiddleware.__call__ = delayed
 
 
 def write(path, text):
@@ -202,6 +220,7 @@ def main():
     ap.add_argument('--bucket')
     ap.add_argument('--stdin-lifeline', action='store_true')
     ap.add_argument('--max-lifetime-sec', type=float, default=1800)
+    ap.add_argument('--delay-ms', type=float, default=0)
     a = ap.parse_args()
     tmp = a.dir is None
     d = a.dir or tempfile.mkdtemp(prefix='swift-s3-')
@@ -253,6 +272,8 @@ def main():
             os.kill(os.getpid(), signal.SIGTERM)
         threading.Thread(target=lifeline, daemon=True).start()
     deadline = time.time() + a.max_lifetime_sec
+    if a.delay_ms > 0:
+        os.environ['SWIFT_S3_PART_DELAY_MS'] = str(a.delay_ms)   # read by the proxy child (serve)
     for name in ('account', 'container', 'object', 'proxy'):
         kids.append(subprocess.Popen([sys.executable, HERE, '--serve', d,
                                       os.path.join(d, f'{name}-server.conf'), f'{name}-server'],

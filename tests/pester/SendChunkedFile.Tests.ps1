@@ -13,6 +13,7 @@ BeforeAll {
     . $PSScriptRoot/TestServer.ps1
     . $PSScriptRoot/DetachedPwsh.ps1
     . $PSScriptRoot/TusPeer.ps1
+    . $PSScriptRoot/SwiftS3Peer.ps1
     . $PSScriptRoot/UploadStateFile.ps1
     $ModulePath = [System.IO.Path]::GetFullPath("$PSScriptRoot/../../out/ResumeTransfer")
     Import-Module $ModulePath -Force
@@ -46,6 +47,24 @@ BeforeAll {
         }
         $StatePath | Should -Exist
         Get-UploadProgress $StatePath
+    }
+
+    function Get-MultipartETag([string] $Path, [long] $PartSize) {
+        # S3's ETag of a multipart object, from the file itself: MD5 of the parts' binary MD5s, '-', the part count.
+        $stream = [System.IO.File]::OpenRead($Path)
+        try {
+            $md5 = [System.Security.Cryptography.MD5]::Create()
+            $buffer = [byte[]]::new($PartSize)
+            $digests = [System.IO.MemoryStream]::new()
+            $count = 0
+            while (($read = $stream.ReadAtLeast($buffer, $buffer.Length, $false)) -gt 0) {
+                $digest = $md5.ComputeHash($buffer, 0, $read)
+                $digests.Write($digest, 0, $digest.Length)
+                $count++
+            }
+            '{0}-{1}' -f [Convert]::ToHexStringLower([System.Security.Cryptography.MD5]::HashData($digests.ToArray())), $count
+        }
+        finally { $stream.Dispose(); if ($md5) { $md5.Dispose() } }
     }
 
     function Wait-TusPeerQuiet($Peer) {
@@ -329,6 +348,60 @@ Describe 'Send-ChunkedFile' {
             finally {
                 Stop-TusPeer $peer
             }
+        }
+    }
+
+    Context 'S3 (Swift s3api)' {
+        BeforeAll {
+            # Each UploadPart waits 500 ms on the server, so an upload of a few parts lasts seconds and a kill lands in
+            # the middle.
+            $Swift = Start-SwiftS3Peer -DelayMs 500
+        }
+
+        AfterAll {
+            Stop-SwiftS3Peer $Swift
+        }
+
+        It 'resumes with -Resume after kill -9 from the parts S3 lists, sending at most one part per connection again' {
+            $size = 40MB + 7
+            $chunk = 5MB
+            $connections = 2
+            $partCount = [Math]::Ceiling($size / $chunk)
+            $key = 'kill/s3-kill.bin'
+            $source = New-SourceFile (Join-Path $TestDrive 's3-kill.bin') $size -Seed 13
+            $state = "$source.rtupload"
+            $login = "[pscredential]::new('$($Swift.AccessKey)', (ConvertTo-SecureString '$($Swift.SecretKey)' -AsPlainText -Force))"
+            $killed = Stop-UploadMidway -StatePath $state -LogPath (Join-Path $TestDrive 's3-kill-child.log') -MinimumParts 2 -Command (
+                "Send-ChunkedFile -Path '$source' -Uri 's3://$($Swift.Bucket)/$key' -Endpoint '$($Swift.Endpoint)' -Credential ($login) " +
+                "-ChunkSize $chunk -Connections $connections")
+            $killed.Parts | Should -BeLessThan $partCount
+            # What S3 holds once the requests cut off by the kill have ended (a cut-off part is not stored).
+            $held = @()
+            $count = -1
+            for ($i = 0; $i -lt 20; $i++) {
+                Start-Sleep -Milliseconds 300
+                $held = @(Get-SwiftS3StoredParts $Swift $key $killed.UploadId)
+                if ($held.Count -eq $count) { break }
+                $count = $held.Count
+            }
+            # Every part the state recorded, plus at most the parts in flight at the kill: one per connection.
+            $held.Count | Should -BeGreaterOrEqual $killed.Parts
+            $held.Count | Should -BeLessOrEqual ($killed.Parts + $connections)
+            foreach ($n in $killed.PartNumbers) { $held.Number | Should -Contain $n }
+            $heldBytes = [long](($held | Measure-Object Length -Sum).Sum)
+
+            $result = Send-ChunkedFile -Path $source -Uri "s3://$($Swift.Bucket)/$key" -Endpoint $Swift.Endpoint -Credential (Get-SwiftS3Credential $Swift) `
+                -ChunkSize $chunk -Connections $connections -Resume -PassThru
+
+            $result.UploadId | Should -Be $killed.UploadId
+            $result.Restarted | Should -BeFalse
+            # The server's list is the truth: every part it held was skipped, only the others were sent. So the parts
+            # sent twice are those the killed run had in flight and S3 did not store: at most one per connection.
+            $result.BytesSkipped | Should -Be $heldBytes
+            $result.BytesSent | Should -Be ($size - $heldBytes)
+            Get-SwiftS3ObjectSha256 $Swift $key (Join-Path $TestDrive 's3-kill.download') | Should -Be (Get-Sha256 $source)
+            $result.ETag.Trim('"') | Should -Be (Get-MultipartETag $source $chunk)
+            $state | Should -Not -Exist
         }
     }
 

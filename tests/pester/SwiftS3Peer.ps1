@@ -1,0 +1,127 @@
+# Starts the strict S3 test peer (tests/peers/swift-s3.py: OpenStack Swift with s3api, Debian python3-swift) as a
+# process on loopback (port 0) and stops it; reads what it stored through Swift's own API (tempauth), so the checks
+# do not go through the module under test. Dot-source it:
+#     . $PSScriptRoot/SwiftS3Peer.ps1
+#     $swift = Start-SwiftS3Peer             # BeforeAll; $swift.Endpoint is http://127.0.0.1:P (path-style S3)
+#     Stop-SwiftS3Peer $swift                # AfterAll
+# S3: bucket 'test-bucket', access key 'test:tester', secret 'testing', region us-east-1. The peer exits by itself
+# when its stdin closes (--stdin-lifeline: this pwsh holds the pipe) or after -MaxLifetimeSec.
+
+function Start-SwiftS3Peer {
+    param(
+        # Each S3 UploadPart waits this long before Swift handles it: a throttle, so a kill lands mid-upload.
+        [int] $DelayMs = 0,
+        [int] $MaxLifetimeSec = 600,
+        [int] $ReadyTimeoutSec = 60
+    )
+    $launcher = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../peers/swift-s3.py'))
+    # Debian's python3 (python3-swift is installed for it), never a python from PATH that may lack the package.
+    $python = '/usr/bin/python3'
+    if (-not (Test-Path -LiteralPath $python)) { throw 'The Swift S3 test peer needs /usr/bin/python3 with python3-swift (apt).' }
+
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($python)
+    $arguments = @($launcher, '--port', '0', '--backend-port-base', '0', '--bucket', 'test-bucket',
+        '--stdin-lifeline', '--max-lifetime-sec', "$MaxLifetimeSec")
+    if ($DelayMs -gt 0) { $arguments += '--delay-ms', "$DelayMs" }
+    foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true    # the lifeline: closed by Stop-SwiftS3Peer (or by the death of this pwsh)
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+
+    $logDir = Join-Path ([System.IO.Path]::GetTempPath()) "rt-swiftpeer-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+    New-Item -ItemType Directory -Path $logDir | Out-Null
+    $stderrFile = [System.IO.File]::Create((Join-Path $logDir 'stderr.log'))
+    $stderrCopy = $process.StandardError.BaseStream.CopyToAsync($stderrFile)
+
+    $ready = $null
+    $deadline = [DateTime]::UtcNow.AddSeconds($ReadyTimeoutSec)
+    while (-not $ready) {
+        $lineTask = $process.StandardOutput.ReadLineAsync()
+        $remaining = [int][Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
+        if (-not $lineTask.Wait($remaining)) { break }
+        $line = $lineTask.Result
+        if ($null -eq $line) { break }   # the peer exited
+        if ($line -match '^READY\s+(\S+)') { $ready = $Matches[1] }
+    }
+    if (-not $ready) {
+        if (-not $process.HasExited) { $process.Kill($true) }
+        $process.WaitForExit(5000) | Out-Null
+        $stderrCopy.Wait(2000) | Out-Null
+        $stderrFile.Dispose()
+        $stderr = Get-Content -LiteralPath (Join-Path $logDir 'stderr.log') -Raw
+        Remove-Item -LiteralPath $logDir -Recurse -Force -ErrorAction SilentlyContinue
+        throw "The Swift S3 peer did not print READY within $ReadyTimeoutSec s: $stderr"
+    }
+    $stdoutFile = [System.IO.File]::Create((Join-Path $logDir 'stdout.log'))
+    $stdoutCopy = $process.StandardOutput.BaseStream.CopyToAsync($stdoutFile)
+
+    [pscustomobject]@{
+        PSTypeName   = 'ResumeTransfer.SwiftS3PeerProcess'
+        Process      = $process
+        Endpoint     = $ready
+        Bucket       = 'test-bucket'
+        AccessKey    = 'test:tester'
+        SecretKey    = 'testing'
+        LogDirectory = $logDir
+        Drains       = @($stderrCopy, $stdoutCopy)
+        Files        = @($stderrFile, $stdoutFile)
+    }
+}
+
+function Stop-SwiftS3Peer {
+    param($Peer)
+    if (-not $Peer) { return }
+    $p = $Peer.Process
+    try {
+        if (-not $p.HasExited) {
+            $p.StandardInput.Close()   # the lifeline: the launcher stops its Swift servers and removes its directory
+            if (-not $p.WaitForExit(15000)) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
+        }
+        foreach ($t in $Peer.Drains) { try { $t.Wait(2000) | Out-Null } catch { } }
+    }
+    finally {
+        foreach ($f in $Peer.Files) { $f.Dispose() }
+        $p.Dispose()
+        Remove-Item -LiteralPath $Peer.LogDirectory -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Get-SwiftS3Credential {
+    # The S3 credentials the peer accepts, as -Credential takes them (access key as user name, secret as password).
+    param([Parameter(Mandatory)] $Peer)
+    [pscredential]::new($Peer.AccessKey, (ConvertTo-SecureString $Peer.SecretKey -AsPlainText -Force))
+}
+
+function Invoke-SwiftS3Get {
+    # An S3 GET signed with AWS signature version 2 (HMAC-SHA1, which s3api accepts), written here so that what the
+    # tests read back does not go through the module (or the AWS SDK) under test. $Resource: /bucket/key[?subresource].
+    param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [string] $Resource, [string] $OutFile)
+    $date = [DateTime]::UtcNow.ToString('r')
+    $hmac = [System.Security.Cryptography.HMACSHA1]::new([System.Text.Encoding]::UTF8.GetBytes($Peer.SecretKey))
+    try { $signature = [Convert]::ToBase64String($hmac.ComputeHash([System.Text.Encoding]::UTF8.GetBytes("GET`n`n`n$date`n$Resource"))) }
+    finally { $hmac.Dispose() }
+    $headers = @{ Date = $date; Authorization = "AWS $($Peer.AccessKey):$signature" }
+    if ($OutFile) { Invoke-WebRequest -Uri "$($Peer.Endpoint)$Resource" -Headers $headers -OutFile $OutFile }
+    else { Invoke-RestMethod -Uri "$($Peer.Endpoint)$Resource" -Headers $headers }
+}
+
+function Get-SwiftS3StoredParts {
+    # The parts Swift holds for the multipart upload $UploadId of $Key (S3 ListParts), each with its number, size
+    # and ETag (the part's MD5).
+    param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [string] $Key, [Parameter(Mandatory)] [string] $UploadId)
+    [xml] $answer = Invoke-SwiftS3Get $Peer "/$($Peer.Bucket)/$Key`?uploadId=$UploadId"
+    if ($answer.ListPartsResult.IsTruncated -eq 'true') { throw "ListParts of $Key answered in pages: ask with a larger max-parts." }
+    @($answer.ListPartsResult.Part) | Where-Object { $_ } | ForEach-Object {
+        [pscustomobject]@{ Number = [int]$_.PartNumber; Length = [long]$_.Size; ETag = $_.ETag.Trim('"') }
+    }
+}
+
+function Get-SwiftS3ObjectSha256 {
+    # Hex SHA-256 of the object $Key as S3 GET serves it.
+    param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [string] $Key, [Parameter(Mandatory)] [string] $OutFile)
+    Invoke-SwiftS3Get $Peer "/$($Peer.Bucket)/$Key" -OutFile $OutFile
+    try { (Get-FileHash -LiteralPath $OutFile -Algorithm SHA256).Hash.ToLowerInvariant() }
+    finally { Remove-Item -LiteralPath $OutFile -Force -ErrorAction SilentlyContinue }
+}
