@@ -39,7 +39,8 @@ namespace ResumeTransfer.TestServer;
 /// <para>The per-tag count behind <c>times</c> and <c>changeafter</c> includes every /files request with the tag, HEAD and
 /// probes too, but not /redirect hops or 401 challenges; <see cref="LoggedRequest.TagSequence"/> shows each request's number.
 /// Requests without a tag share one count.</para>
-/// <para><b>Chunk API.</b> The reference receiver of docs/chunk-api.md is mounted at <c>/chunks</c> (<see cref="ChunkApiUri"/>).</para>
+/// <para><b>Chunk API.</b> The reference receiver of docs/chunk-api.md is mounted at <c>/chunks</c> (<see cref="ChunkApiUri"/>),
+/// and at <c>/auth/chunks</c> behind HTTP Basic <c>alice:s3cret</c> (401 otherwise), on the same storage.</para>
 /// <para><b>Other endpoints.</b> <c>/redirect?to=&lt;url-encoded absolute or relative URL&gt;&amp;code=302[&amp;tag=T]</c>
 /// (301/302/303/307/308; chain by nesting <c>to</c>). <c>/_log[?tag=T]</c> JSON array of <see cref="LoggedRequest"/>
 /// (camelCase). <c>/_chunklog[?upload_id=ID]</c> JSON array of the chunk API receiver's <see cref="ChunkApiLogEntry"/> records
@@ -115,6 +116,7 @@ public sealed class TestServerHost : IAsyncDisposable
         var chunkLog = new ChunkApiLog();
         var dispatcher = new RequestDispatcher(log, app.Lifetime.ApplicationStopping, chunkLog);
         app.UseChunkApi("/chunks", chunkStorage, new ChunkApiOptions { Log = chunkLog });
+        app.UseChunkApi("/auth/chunks", chunkStorage, new ChunkApiOptions { Log = chunkLog, RequiredAuthorization = ChunkApiOptions.Basic("alice", "s3cret") });
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(cancellationToken);
 

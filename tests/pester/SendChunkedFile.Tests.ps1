@@ -235,6 +235,54 @@ Describe 'Send-ChunkedFile' {
         }
     }
 
+    Context 'the chunk API behind HTTP Basic authentication' {
+        It 'refuses <Case> credentials with AccessDenied, touches nothing, and resumes with the right ones' -ForEach @(
+            @{ Case = 'wrong'; Password = 'not-the-password' }
+            @{ Case = 'missing'; Password = $null }
+        ) {
+            # The test server mounts the same receiver at /auth/chunks behind Basic alice:s3cret (401 otherwise).
+            $uri = "$($Server.BaseUri)/auth/chunks"
+            $size = 32MB
+            $chunk = 64KB
+            $source = New-SourceFile (Join-Path $TestDrive "chunk-auth-$Case.bin") $size -Seed 14
+            $state = "$source.rtupload"
+            $login = "[pscredential]::new('alice', (ConvertTo-SecureString 's3cret' -AsPlainText -Force))"
+            $killed = Stop-UploadMidway -StatePath $state -LogPath (Join-Path $TestDrive "chunk-auth-$Case-child.log") -MinimumParts 8 -Command (
+                "Send-ChunkedFile -Path '$source' -Uri '$uri' -ChunkSize $chunk -Connections 1 -Credential ($login) -AllowUnencryptedAuthentication")
+            $killed.Parts | Should -BeLessThan ($size / $chunk)
+            $chunks = Join-Path $ChunkStorage "$($killed.UploadId)/chunks"
+            $held = @()
+            for ($i = 0; $i -lt 50; $i++) {
+                $now = @(Get-ChildItem -LiteralPath $chunks -File | ForEach-Object { "$($_.Name):$($_.Length)" })
+                if ($i -gt 0 -and ($now -join ',') -eq ($held -join ',')) { break }
+                $held = $now
+                Start-Sleep -Milliseconds 100
+            }
+            $held.Count | Should -BeGreaterOrEqual $killed.Parts
+            $stateBefore = Get-Content -LiteralPath $state -Raw
+
+            $auth = if ($Password) {
+                @{ Credential = [pscredential]::new('alice', (ConvertTo-SecureString $Password -AsPlainText -Force)); AllowUnencryptedAuthentication = $true }
+            }
+            else { @{} }
+            # -Protocol ChunkApi: the receiver refuses the status probe too, and -Protocol Auto then says it cannot tell
+            # the protocol (InvalidArgument) instead of AccessDenied (reported; UploadProtocolResolver.DetectAsync).
+            { Send-ChunkedFile -Path $source -Uri $uri -Protocol ChunkApi -ChunkSize $chunk -Resume @auth -ErrorAction Stop } |
+                Should -Throw -ErrorId 'AccessDenied*' -ExpectedMessage '*refused access with 401*-Credential*-Resume*'
+
+            Get-Content -LiteralPath $state -Raw | Should -Be $stateBefore
+            @(Get-ChildItem -LiteralPath $chunks -File | ForEach-Object { "$($_.Name):$($_.Length)" }) -join ',' | Should -Be ($held -join ',')
+
+            $right = [pscredential]::new('alice', (ConvertTo-SecureString 's3cret' -AsPlainText -Force))
+            $result = Send-ChunkedFile -Path $source -Uri $uri -ChunkSize $chunk -Resume -Credential $right -AllowUnencryptedAuthentication -PassThru
+
+            $result.UploadId | Should -Be $killed.UploadId
+            $result.BytesSkipped | Should -BeGreaterOrEqual $killed.PartBytes
+            Get-Sha256 (Get-ChunkApiMergedFile $result.UploadId "chunk-auth-$Case.bin") | Should -Be (Get-Sha256 $source)
+            $state | Should -Not -Exist
+        }
+    }
+
     Context 'tus (@tus/server 2.4.5)' {
         BeforeAll {
             $Tus = Start-TusPeer -Directory (Join-Path $TestDrive 'tus-store')

@@ -21,10 +21,10 @@ public static class ChunkApiEndpoints
 
         var receiver = new ChunkApiReceiver(new ChunkStore(storageDirectory, options), options);
         var group = app.MapGroup("/" + prefix.Trim('/'));
-        group.MapPost(string.Empty, receiver.PostChunkAsync);
-        group.MapDelete(string.Empty, receiver.DeleteAsync);
-        group.MapGet("/status", receiver.GetStatusAsync);
-        group.MapPost("/merge", receiver.MergeAsync);
+        group.MapPost(string.Empty, ChunkApiAuthorization.Guard(options, receiver.PostChunkAsync));
+        group.MapDelete(string.Empty, ChunkApiAuthorization.Guard(options, receiver.DeleteAsync));
+        group.MapGet("/status", ChunkApiAuthorization.Guard(options, receiver.GetStatusAsync));
+        group.MapPost("/merge", ChunkApiAuthorization.Guard(options, receiver.MergeAsync));
         return app;
     }
 
@@ -65,7 +65,7 @@ public static class ChunkApiEndpoints
                 return Task.CompletedTask;
             }
 
-            return found.Handler(context);
+            return ChunkApiAuthorization.Guard(options, found.Handler)(context);
         }));
     }
 }

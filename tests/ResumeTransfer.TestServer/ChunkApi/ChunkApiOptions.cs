@@ -15,6 +15,16 @@ public sealed class ChunkApiOptions
     /// <summary>The clock for expiry; tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// When set, every request must carry exactly this Authorization header value (e.g. <see cref="Basic"/>); any other
+    /// is answered 401 with WWW-Authenticate before anything is read or stored. Null (the default): no check.
+    /// </summary>
+    public string? RequiredAuthorization { get; init; }
+
+    /// <summary>The Authorization header value of HTTP Basic authentication with these credentials.</summary>
+    public static string Basic(string user, string password) =>
+        "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(user + ":" + password));
+
     /// <summary>When set, every chunk API request is recorded here (tests count re-sent chunks with it).</summary>
     public ChunkApiLog? Log { get; init; }
 }
