@@ -265,9 +265,8 @@ Describe 'Send-ChunkedFile' {
                 @{ Credential = [pscredential]::new('alice', (ConvertTo-SecureString $Password -AsPlainText -Force)); AllowUnencryptedAuthentication = $true }
             }
             else { @{} }
-            # -Protocol ChunkApi: the receiver refuses the status probe too, and -Protocol Auto then says it cannot tell
-            # the protocol (InvalidArgument) instead of AccessDenied (reported; UploadProtocolResolver.DetectAsync).
-            { Send-ChunkedFile -Path $source -Uri $uri -Protocol ChunkApi -ChunkSize $chunk -Resume @auth -ErrorAction Stop } |
+            # No -Protocol, as a user types it: the refused protocol probe must say AccessDenied, not "cannot tell".
+            { Send-ChunkedFile -Path $source -Uri $uri -ChunkSize $chunk -Resume @auth -ErrorAction Stop } |
                 Should -Throw -ErrorId 'AccessDenied*' -ExpectedMessage '*refused access with 401*-Credential*-Resume*'
 
             Get-Content -LiteralPath $state -Raw | Should -Be $stateBefore
@@ -374,9 +373,8 @@ Describe 'Send-ChunkedFile' {
                     @{ Credential = [pscredential]::new('alice', (ConvertTo-SecureString $Password -AsPlainText -Force)); AllowUnencryptedAuthentication = $true }
                 }
                 else { @{} }
-                # -Protocol Tus: this peer refuses the OPTIONS probe too, and -Protocol Auto then says it cannot tell the
-                # protocol (InvalidArgument) instead of AccessDenied (reported; UploadProtocolResolver.DetectAsync).
-                { Send-ChunkedFile -Path $source -Uri $peer.Endpoint -Protocol Tus -ChunkSize $chunk -Resume @auth -ErrorAction Stop } |
+                # No -Protocol, as a user types it: the refused OPTIONS probe must say AccessDenied, not "cannot tell".
+                { Send-ChunkedFile -Path $source -Uri $peer.Endpoint -ChunkSize $chunk -Resume @auth -ErrorAction Stop } |
                     Should -Throw -ErrorId 'AccessDenied*' -ExpectedMessage '*refused access with 401*-Credential*-Resume*'
 
                 Get-Content -LiteralPath $state -Raw | Should -Be $stateBefore

@@ -71,6 +71,12 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         using var message = new HttpRequestMessage(HttpMethod.Get, probe.Status(NewUploadId()));
         headers?.Apply(message);
         using var answer = await SendAsync(client, message, cancellationToken).ConfigureAwait(false);
+        if (answer.Status is 401 or 403)
+        {
+            // Refused credentials, not "another protocol": say so, or -Protocol Auto would blame the protocol.
+            throw ChunkApiFailures.From(answer, $"Asking {HttpOrigin.ForDisplay(url)} which upload protocol it speaks", HttpOrigin.ForDisplay(url).ToString());
+        }
+
         return answer.Status == 404 && answer.Error == "upload_not_found";
     }
 

@@ -75,6 +75,12 @@ public sealed class TusProtocol : IUploadProtocol
         using var message = new HttpRequestMessage(HttpMethod.Options, endpoint);
         headers?.Apply(message);
         using var response = await SendAsync(client, message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            // Refused credentials, not "another protocol": say so, or -Protocol Auto would blame the protocol.
+            throw UploadHttpFailures.FromStatus(response, $"Asking {HttpOrigin.ForDisplay(endpoint)} which upload protocol it speaks");
+        }
+
         return TusCapabilities.FromResponse(response);
     }
 
