@@ -7,6 +7,8 @@
 # S3: bucket 'test-bucket', access key 'test:tester', secret 'testing', region us-east-1. The peer exits by itself
 # when its stdin closes (--stdin-lifeline: this pwsh holds the pipe) or after -MaxLifetimeSec.
 
+. $PSScriptRoot/ReadyProcess.ps1   # Start-ReadyProcess, Stop-ReadyProcess
+
 function Start-SwiftS3Peer {
     param(
         # Each S3 UploadPart waits this long before Swift handles it: a throttle, so a kill lands mid-upload.
@@ -24,68 +26,27 @@ function Start-SwiftS3Peer {
         '--stdin-lifeline', '--max-lifetime-sec', "$MaxLifetimeSec")
     if ($DelayMs -gt 0) { $arguments += '--delay-ms', "$DelayMs" }
     foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true    # the lifeline: closed by Stop-SwiftS3Peer (or by the death of this pwsh)
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $process = [System.Diagnostics.Process]::Start($psi)
-
-    $logDir = Join-Path ([System.IO.Path]::GetTempPath()) "rt-swiftpeer-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
-    New-Item -ItemType Directory -Path $logDir | Out-Null
-    $stderrFile = [System.IO.File]::Create((Join-Path $logDir 'stderr.log'))
-    $stderrCopy = $process.StandardError.BaseStream.CopyToAsync($stderrFile)
-
-    $ready = $null
-    $deadline = [DateTime]::UtcNow.AddSeconds($ReadyTimeoutSec)
-    while (-not $ready) {
-        $lineTask = $process.StandardOutput.ReadLineAsync()
-        $remaining = [int][Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
-        if (-not $lineTask.Wait($remaining)) { break }
-        $line = $lineTask.Result
-        if ($null -eq $line) { break }   # the peer exited
-        if ($line -match '^READY\s+(\S+)') { $ready = $Matches[1] }
-    }
-    if (-not $ready) {
-        if (-not $process.HasExited) { $process.Kill($true) }
-        $process.WaitForExit(5000) | Out-Null
-        $stderrCopy.Wait(2000) | Out-Null
-        $stderrFile.Dispose()
-        $stderr = Get-Content -LiteralPath (Join-Path $logDir 'stderr.log') -Raw
-        Remove-Item -LiteralPath $logDir -Recurse -Force -ErrorAction SilentlyContinue
-        throw "The Swift S3 peer did not print READY within $ReadyTimeoutSec s: $stderr"
-    }
-    $stdoutFile = [System.IO.File]::Create((Join-Path $logDir 'stdout.log'))
-    $stdoutCopy = $process.StandardOutput.BaseStream.CopyToAsync($stdoutFile)
+    # stdin is the lifeline: closed by Stop-SwiftS3Peer (or by the death of this pwsh).
+    $started = Start-ReadyProcess -StartInfo $psi -Name 'The Swift S3 peer' -LogPrefix 'rt-swiftpeer' `
+        -ReadyPattern '^READY\s+(\S+)' -ReadyTimeoutSec $ReadyTimeoutSec
 
     [pscustomobject]@{
         PSTypeName   = 'ResumeTransfer.SwiftS3PeerProcess'
-        Process      = $process
-        Endpoint     = $ready
+        Process      = $started.Process
+        Endpoint     = $started.Ready[1]
         Bucket       = 'test-bucket'
         AccessKey    = 'test:tester'
         SecretKey    = 'testing'
-        LogDirectory = $logDir
-        Drains       = @($stderrCopy, $stdoutCopy)
-        Files        = @($stderrFile, $stdoutFile)
+        LogDirectory = $started.LogDirectory
+        Drains       = $started.Drains
+        Files        = $started.Files
     }
 }
 
 function Stop-SwiftS3Peer {
     param($Peer)
-    if (-not $Peer) { return }
-    $p = $Peer.Process
-    try {
-        if (-not $p.HasExited) {
-            $p.StandardInput.Close()   # the lifeline: the launcher stops its Swift servers and removes its directory
-            if (-not $p.WaitForExit(15000)) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
-        }
-        foreach ($t in $Peer.Drains) { try { $t.Wait(2000) | Out-Null } catch { } }
-    }
-    finally {
-        foreach ($f in $Peer.Files) { $f.Dispose() }
-        $p.Dispose()
-        Remove-Item -LiteralPath $Peer.LogDirectory -Recurse -Force -ErrorAction SilentlyContinue
-    }
+    # The lifeline: the launcher stops its Swift servers and removes its directory; killed if it has not within 15 s.
+    Stop-ReadyProcess $Peer -Via Lifeline -WaitMs 15000
 }
 
 function Get-SwiftS3Credential {

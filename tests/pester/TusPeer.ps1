@@ -7,6 +7,8 @@
 # -MaxLifetimeSec, so a crashed test run leaves nothing behind. The npm packages come from `npm ci` in tests/peers
 # (build.ps1 -Task Test runs it); without them this throws, it does not skip.
 
+. $PSScriptRoot/ReadyProcess.ps1   # Start-ReadyProcess, Stop-ReadyProcess
+
 function Start-TusPeer {
     param(
         # Where @tus/file-store keeps the uploads: file <id> holds the bytes, <id>.json the metadata.
@@ -37,69 +39,27 @@ function Start-TusPeer {
         $psi.ArgumentList.Add($a)
     }
     $psi.WorkingDirectory = $peers
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true    # the lifeline: closed by Stop-TusPeer (or by the death of this pwsh)
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
     $psi.Environment['NODE_NO_WARNINGS'] = '1'
-    $process = [System.Diagnostics.Process]::Start($psi)
-
-    # stderr to a file from the start, stdout after READY, copied by .NET threads so the peer never blocks on a pipe.
-    $logDir = Join-Path ([System.IO.Path]::GetTempPath()) "rt-tuspeer-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
-    New-Item -ItemType Directory -Path $logDir | Out-Null
-    $stderrFile = [System.IO.File]::Create((Join-Path $logDir 'stderr.log'))
-    $stderrCopy = $process.StandardError.BaseStream.CopyToAsync($stderrFile)
-
-    $ready = $null
-    $deadline = [DateTime]::UtcNow.AddSeconds($ReadyTimeoutSec)
-    while (-not $ready) {
-        $lineTask = $process.StandardOutput.ReadLineAsync()
-        $remaining = [int][Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
-        if (-not $lineTask.Wait($remaining)) { break }
-        $line = $lineTask.Result
-        if ($null -eq $line) { break }   # the peer exited
-        if ($line -match '^READY\s+(\S+)') { $ready = $Matches[1] }
-    }
-    if (-not $ready) {
-        if (-not $process.HasExited) { $process.Kill($true) }
-        $process.WaitForExit(5000) | Out-Null
-        $stderrCopy.Wait(2000) | Out-Null
-        $stderrFile.Dispose()
-        $stderr = Get-Content -LiteralPath (Join-Path $logDir 'stderr.log') -Raw
-        Remove-Item -LiteralPath $logDir -Recurse -Force -ErrorAction SilentlyContinue
-        throw "The tus peer did not print READY within $ReadyTimeoutSec s: $stderr"
-    }
-    # Unbuffered and shared for reading: Get-TusPeerLog reads it while the peer runs.
-    $stdoutFile = [System.IO.FileStream]::new((Join-Path $logDir 'stdout.log'), 'Create', 'Write', 'ReadWrite', 1)
-    $stdoutCopy = $process.StandardOutput.BaseStream.CopyToAsync($stdoutFile)
+    # stdin is the lifeline: closed by Stop-TusPeer (or by the death of this pwsh). stdout.log is shared for reading:
+    # Get-TusPeerLog reads it while the peer runs.
+    $started = Start-ReadyProcess -StartInfo $psi -Name 'The tus peer' -LogPrefix 'rt-tuspeer' `
+        -ReadyPattern '^READY\s+(\S+)' -ReadyTimeoutSec $ReadyTimeoutSec
 
     [pscustomobject]@{
         PSTypeName   = 'ResumeTransfer.TusPeerProcess'
-        Process      = $process
-        Endpoint     = $ready
+        Process      = $started.Process
+        Endpoint     = $started.Ready[1]
         Directory    = $Directory
-        LogDirectory = $logDir
-        Drains       = @($stderrCopy, $stdoutCopy)
-        Files        = @($stderrFile, $stdoutFile)
+        LogDirectory = $started.LogDirectory
+        Drains       = $started.Drains
+        Files        = $started.Files
     }
 }
 
 function Stop-TusPeer {
     param($Peer)
-    if (-not $Peer) { return }
-    $p = $Peer.Process
-    try {
-        if (-not $p.HasExited) {
-            $p.StandardInput.Close()   # the lifeline: the peer exits on its own
-            if (-not $p.WaitForExit(5000)) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
-        }
-        foreach ($t in $Peer.Drains) { try { $t.Wait(2000) | Out-Null } catch { } }
-    }
-    finally {
-        foreach ($f in $Peer.Files) { $f.Dispose() }
-        $p.Dispose()
-        Remove-Item -LiteralPath $Peer.LogDirectory -Recurse -Force -ErrorAction SilentlyContinue
-    }
+    # The lifeline: the peer exits on its own; killed if it has not within 5 s.
+    Stop-ReadyProcess $Peer -Via Lifeline -WaitMs 5000
 }
 
 function Get-TusStoredFile {
