@@ -24,6 +24,7 @@ internal sealed class UploadRun
     private readonly object gate = new();
     private ResiliencePipeline pipeline = ResiliencePipeline.Empty;
     private UploadStateStore? store;
+    private UploadJournal? journal;
     private UploadState state = new();
     private long bytesSent;
 
@@ -341,6 +342,7 @@ internal sealed class UploadRun
     {
         var queue = new ConcurrentQueue<UploadChunk>(todo);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var written = journal = new UploadJournal(store!);
         var workers = Enumerable.Range(0, connections).Select(async _ =>
         {
             progress.ConnectionStarted();
@@ -370,6 +372,7 @@ internal sealed class UploadRun
         }
         catch
         {
+            FlushJournalAfterFailure();
             cancellationToken.ThrowIfCancellationRequested();
             var failure = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
             if (failure is not null)
@@ -380,7 +383,23 @@ internal sealed class UploadRun
             throw;
         }
 
+        journal.Flush();
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Keeps every acknowledged chunk on record when the upload stops; a disk error here must not hide the one that stopped it.</summary>
+    private void FlushJournalAfterFailure()
+    {
+        try
+        {
+            journal!.Flush();
+        }
+        catch (Exception ex)
+        {
+            observer.OnMessage(
+                TransferMessageLevel.Warning,
+                $"Could not record the last acknowledged chunks in '{store!.StatePath}' ({ex.Message}). -Resume asks the server what it holds, so at worst they are sent again.");
+        }
     }
 
     private async Task<ChunkReceipt> SendOneAsync(UploadSource source, UploadSession session, UploadChunk chunk, UploadProgressReporter progress, CancellationToken cancellationToken)
@@ -427,7 +446,7 @@ internal sealed class UploadRun
 
             bytesSent += receipt.BytesSent ?? receipt.Length;
             state.UpdatedUtc = time.GetUtcNow();
-            store!.Save(state);
+            journal!.Record(state.ToJson());
         }
     }
 

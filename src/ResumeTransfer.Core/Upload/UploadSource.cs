@@ -26,6 +26,12 @@ public sealed class UploadSource
     public SourceFingerprint Fingerprint { get; }
 
     /// <summary>
+    /// How much of a chunk is read and handed to the socket at a time: large writes let the kernel pass full segments
+    /// and let the receiver read full buffers (a tus server used a quarter more CPU per byte with 80 KiB writes).
+    /// </summary>
+    public const int SendBufferSize = 512 * 1024;
+
+    /// <summary>
     /// Opens bytes [<paramref name="offset"/>, offset + <paramref name="length"/>) as a read-only, seekable stream of its
     /// own (safe to use in parallel with other chunks; seekable so an HTTP client or signer can rewind it). Dispose it.
     /// </summary>
@@ -36,7 +42,7 @@ public sealed class UploadSource
             throw new ArgumentOutOfRangeException(nameof(offset), $"Chunk [{offset}, {offset + length}) lies outside the {Length}-byte source.");
         }
 
-        var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920, FileOptions.SequentialScan);
+        var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
         return new FileSliceStream(file, offset, length);
     }
 

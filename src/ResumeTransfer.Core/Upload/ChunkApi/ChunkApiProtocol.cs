@@ -181,7 +181,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         }
 
         // The text parts go first (the spec asks it): a streaming server knows what it receives before the bytes come.
-        var bytes = new StreamContent(new ProgressReportingStream(source.OpenChunk(chunk.Offset, chunk.Length), progress), 81920);
+        var bytes = new StreamContent(new ProgressReportingStream(source.OpenChunk(chunk.Offset, chunk.Length), progress), UploadSource.SendBufferSize);
         bytes.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         form.Add(bytes, "file", "chunk_" + Invariant(index));
 

@@ -160,7 +160,7 @@ public sealed class TusProtocol : IUploadProtocol
                 message.Headers.TryAddWithoutValidation("Upload-Checksum", "sha1 " + checksum);
             }
 
-            message.Content = new StreamContent(body, 81920);
+            message.Content = new StreamContent(body, UploadSource.SendBufferSize);
             message.Content.Headers.ContentType = new MediaTypeHeaderValue(OffsetContentType);
             message.Content.Headers.ContentLength = length;
 

@@ -1,0 +1,109 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ResumeTransfer.Core.Upload;
+
+/// <summary>
+/// Writes the upload state after each acknowledged chunk on a thread of its own, so the connections never wait for a
+/// flush to disk (a sequential tus upload used to stall for one fsync per chunk). Records that arrive while a write is
+/// running are coalesced: the next write carries the newest state, so the file is at most one write behind.
+/// </summary>
+/// <remarks>
+/// Losing that last write to a crash only means a chunk is sent again: the server's own answer (tus HEAD, S3 ListParts,
+/// the chunk API's status call) is read on resume, and the journal is only the fallback when a server cannot list parts.
+/// </remarks>
+internal sealed class UploadJournal : IDisposable
+{
+    private readonly UploadStateStore store;
+    private readonly object gate = new();
+    private readonly SemaphoreSlim due = new(0);
+    private string? pending;
+    private Task? loop;
+    private bool stopping;
+    private ExceptionDispatchInfo? failure;
+
+    public UploadJournal(UploadStateStore store)
+    {
+        this.store = store;
+    }
+
+    /// <summary>Queues <paramref name="json"/> (the newest state) for writing. Throws if an earlier write failed.</summary>
+    public void Record(string json)
+    {
+        Volatile.Read(ref failure)?.Throw();
+        lock (gate)
+        {
+            if (stopping)
+            {
+                throw new InvalidOperationException("The upload journal was flushed for the last time.");
+            }
+
+            var idle = pending is null;
+            pending = json;
+            loop ??= Task.Factory.StartNew(WriteWhenDue, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            if (idle)
+            {
+                due.Release();
+            }
+        }
+    }
+
+    /// <summary>Stops the writer thread and writes what is still queued, now. Throws if a write failed.</summary>
+    public void Flush()
+    {
+        Task? running;
+        lock (gate)
+        {
+            stopping = true;
+            running = loop;
+        }
+
+        due.Release();
+        running?.GetAwaiter().GetResult();
+        Volatile.Read(ref failure)?.Throw();
+        var json = Interlocked.Exchange(ref pending, null);
+        if (json is not null)
+        {
+            store.SaveJson(json);
+        }
+    }
+
+    public void Dispose() => due.Dispose();
+
+    private void WriteWhenDue()
+    {
+        while (true)
+        {
+            due.Wait();
+            string? json;
+            lock (gate)
+            {
+                if (stopping)
+                {
+                    return;
+                }
+
+                json = pending;
+                pending = null;
+            }
+
+            if (json is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                store.SaveJson(json);
+            }
+            catch (Exception ex)
+            {
+                // Surfaces on the next record or at the flush, which fails the upload with the disk's own error.
+                Volatile.Write(ref failure, ExceptionDispatchInfo.Capture(ex));
+                return;
+            }
+        }
+    }
+}
