@@ -15,17 +15,28 @@ namespace ResumeTransfer.Core.Download;
 /// </summary>
 internal sealed class TransferRun
 {
-    /// <summary>Each worker's read buffer, rented once per worker.</summary>
+    /// <summary>The largest read buffer a worker rents (once per worker).</summary>
     /// <remarks>
     /// 512 KiB rather than 128 KiB: on a fast link each read returns what the socket holds, so a bigger buffer means
     /// fewer reads, writes and scheduler calls per MiB (1 GiB over loopback, 1 connection: about 25% less CPU in the
-    /// copy loop, measured). 16 connections hold 8 MiB of buffers, rented from the shared pool.
+    /// copy loop, measured). See <see cref="BufferSizeFor"/> for many connections.
     /// </remarks>
     public const int BufferSize = 512 * 1024;
+
+    /// <summary>All workers' buffers together stay within this (8 connections and fewer get the full 512 KiB each).</summary>
+    public const int TotalBufferBudget = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// A worker's buffer for <paramref name="connections"/> connections: 512 KiB up to 8, then the 4 MiB budget shared
+    /// (256 KiB at 16, 128 KiB at 32). Many connections are only worth having when each is slow, and a slow
+    /// connection never fills a big buffer, so memory stays flat as connections are added.
+    /// </summary>
+    public static int BufferSizeFor(int connections) => Math.Max(128 * 1024, Math.Min(BufferSize, TotalBufferBudget / Math.Max(1, connections)));
 
     private readonly SegmentScheduler scheduler;
     private readonly SegmentFetcher fetcher;
     private readonly int workerCount;
+    private readonly int bufferSize;
     private int workersUsed;
 
     public TransferRun(SegmentScheduler scheduler, SegmentFetcher fetcher, int workerCount)
@@ -33,6 +44,7 @@ internal sealed class TransferRun
         this.scheduler = scheduler;
         this.fetcher = fetcher;
         this.workerCount = workerCount;
+        bufferSize = BufferSizeFor(workerCount);
     }
 
     /// <summary>Workers that fetched at least one segment.</summary>
@@ -157,7 +169,7 @@ internal sealed class TransferRun
 
     private async Task WorkAsync(Segment? segment, RangeBody? carried, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         var counted = false;
         try
         {
