@@ -1,0 +1,71 @@
+# Reads the bench rows and says, target by target (issue 5), what was measured and whether it meets the goal.
+# A target whose rows were not measured in this run (-Quick, or a peer missing) is left out rather than guessed.
+
+function Get-TargetReport {
+    param([Parameter(Mandatory)] [object[]] $Rows)
+
+    function Find([string] $ScenarioLike, [string] $Tool) {
+        $Rows | Where-Object { $_.Scenario -like $ScenarioLike -and $_.Tool -eq $Tool } | Select-Object -First 1
+    }
+    function Target([string] $Name, [string] $Goal, [string] $Measured, [bool] $Met) {
+        [pscustomobject]@{ Target = $Name; Goal = $Goal; Measured = $Measured; Met = $Met }
+    }
+
+    if ($r = Find '*, 1 connection, no cap' 'Save-ResumableFile -Conn 1') {
+        Target "$($r.Scenario)" '≤ 1.15× curl' "$($r.RatioToRef)×" ($r.RatioToRef -le 1.15)
+    }
+    foreach ($n in 4, 8) {
+        if ($r = Find '*, 4 and 8 connections, no cap' "Save-ResumableFile -Conn $n") {
+            Target "$($r.Scenario -replace '4 and 8', $n)" '≤ 0.9× curl' "$($r.RatioToRef)×" ($r.RatioToRef -le 0.9)
+        }
+    }
+    $speedupGoal = @{ 4 = 3.6; 8 = 6.8; 16 = 12 }
+    foreach ($size in '256 MiB', '1 GiB') {
+        $one = Find "$size, 20 MiB/s per-connection cap" 'Save-ResumableFile -Conn 1'
+        $ariaOne = Find "$size, 20 MiB/s per-connection cap" 'aria2c -x 1 -s 1'
+        if (-not $one) { continue }
+        foreach ($n in 4, 8, 16) {
+            $r = Find "$size, 20 MiB/s per-connection cap" "Save-ResumableFile -Conn $n"
+            if (-not $r) { continue }
+            $speedup = [math]::Round($one.MedianSeconds / $r.MedianSeconds, 2)
+            $aria = Find "$size, 20 MiB/s per-connection cap" "aria2c -x $n -s $n"
+            $ariaText = if ($aria -and $ariaOne) { " (aria2c $([math]::Round($ariaOne.MedianSeconds / $aria.MedianSeconds, 2)))" } else { '' }
+            Target "$size, 20 MiB/s cap, $n connections: speed-up over 1" "≥ $($speedupGoal[$n])" "$speedup$ariaText" ($speedup -ge $speedupGoal[$n])
+        }
+    }
+    foreach ($case in @(@{ Like = '* files of 256 KiB, 8 at a time'; Goal = 400 }, @{ Like = '* files of 256 KiB, 8 at a time, 20 ms latency'; Goal = 180 })) {
+        $whole = Find $case.Like 'Import-Csv | Save-ResumableFile -ThrottleLimit 8'
+        $inner = Find $case.Like 'same, timed inside pwsh after Import-Module'
+        if ($whole) {
+            $innerText = if ($inner) { "; $($inner.FilesPerSecond) files/s inside pwsh after Import-Module" } else { '' }
+            Target "$($whole.Scenario), whole process" "≥ $($case.Goal) files/s" "$($whole.FilesPerSecond) files/s$innerText" ($whole.FilesPerSecond -ge $case.Goal)
+        }
+    }
+    if ($r = Find 'kill -9 at 50% of *' 'Save-ResumableFile -Conn 8') {
+        Target $r.Scenario 're-fetched ≤ 5 %, time ≤ 1.1× uninterrupted' "$($r.RefetchedPercent) %, $($r.RatioToRef)×" ($r.RefetchedPercent -le 5 -and $r.RatioToRef -le 1.1)
+    }
+    $pwshPeak = (Find 'Fresh pwsh*' 'pwsh -c exit').PeakMiB
+    $peak16 = Find '1 GiB, 20 MiB/s per-connection cap' 'Save-ResumableFile -Conn 16'
+    $peak16Small = Find '256 MiB, 20 MiB/s per-connection cap' 'Save-ResumableFile -Conn 16'
+    if ($pwshPeak -and $peak16) {
+        $flat = if ($peak16Small) { "; 256 MiB: $($peak16Small.PeakMiB) MiB" } else { '' }
+        Target 'Peak memory, 1 GiB with 16 connections' "≤ pwsh ($pwshPeak MiB) + 30 MiB, flat as the file grows" "$($peak16.PeakMiB) MiB (+$([math]::Round($peak16.PeakMiB - $pwshPeak, 1)))$flat" ($peak16.PeakMiB -le $pwshPeak + 30)
+    }
+    if ($r = Find 'Fresh pwsh*' 'Save-ResumableFile 1 KiB') {
+        Target $r.Scenario '≤ 0.7 s' "$($r.MedianSeconds) s (IWR $((Find 'Fresh pwsh*' 'Invoke-WebRequest 1 KiB').MedianSeconds) s)" ($r.MedianSeconds -le 0.7)
+    }
+    if ($r = Find '*progress shown vs hidden' 'progress shown') {
+        Target $r.Scenario '≤ 5 % slower' "$([math]::Round(100 * ($r.RatioToRef - 1), 1)) %" ($r.RatioToRef -le 1.05)
+    }
+    if ($r = Find '* tus upload*' 'Send-ChunkedFile -Protocol Tus') {
+        $x = [math]::Round(1 / $r.RatioToRef, 2)
+        Target $r.Scenario '≥ 1.2× tus-js-client throughput' "$x×" ($x -ge 1.2)
+    }
+    if ($r = Find '* S3 multipart to Swift s3api*' 'Send-ChunkedFile -Protocol S3 -Connections 4') {
+        $x = [math]::Round(1 / $r.RatioToRef, 2)
+        Target $r.Scenario '≥ 1× lib-storage throughput' "$x×" ($x -ge 1.0)
+    }
+    foreach ($r in @($Rows | Where-Object { $_.PSObject.Properties['ResentMiB'] -and $_.Tool -like 'Send-ChunkedFile*' })) {
+        Target "$($r.Scenario), $($r.Tool)" "re-sent ≤ $($r.LimitMiB) MiB (one chunk per connection)" "$($r.ResentMiB) MiB ($($r.ResentPercent) %)" ($r.ResentMiB -le $r.LimitMiB)
+    }
+}
