@@ -1,0 +1,234 @@
+# Benchmark scenario of issue 5: kill -9 mid-upload, then resume (tus and S3). Dot-sourced by Invoke-Benchmark.ps1,
+# which provides Get-TreeRssBytes (ProcessTreeMeter.ps1) and Invoke-Pwsh, and has started the tus and Swift peers.
+# Each client talks to its server through a ByteCountingRelay (ByteCountingRelay.cs), so the bytes sent twice are
+# counted on the wire, for pwsh and node alike, and the kill lands when half of the file has gone to the server
+# (not after a fixed time, which would hit a different point for each tool).
+# On loopback a client hands a whole 8 MiB chunk to the kernel in milliseconds and then waits for the answer, and what
+# a killed process has written still reaches the server; so the kill mostly lands between requests and little or
+# nothing goes twice. The scenario shows that each client resumes where the server is and what that costs in time; the
+# one-chunk-per-connection bound is only tested hard when the link is slower than the client.
+# @aws-sdk/lib-storage is not in this scenario: it keeps its multipart upload id only in memory, so a new process
+# cannot resume; a killed run leaves an unfinished upload behind and the next run starts from part 1.
+
+function Invoke-UploadKillScenario {
+    <#
+    .SYNOPSIS
+    Uploads -UpFile once whole, then again killed (SIGKILL to the process tree) once half of it reached the server
+    and resumed, per tool; returns one row per tool for the benchmark table.
+    .OUTPUTS
+    Rows like Invoke-Benchmark.ps1's, plus ResentPercent, ResentMiB and LimitMiB (one chunk per connection). The
+    re-sent bytes are all the bytes the killed and the resumed run sent to the server (HTTP headers included) less
+    the file's size: the few KiB of headers are counted as re-sent.
+    #>
+    param(
+        # peers.env of tests/peers/start-peers.sh started with PEERS=tus,swift.
+        [Parameter(Mandatory)] [hashtable] $PeerEnv,
+        [Parameter(Mandatory)] [string] $UpFile,
+        [Parameter(Mandatory)] [long] $UpSize,
+        [Parameter(Mandatory)] [long] $Chunk,
+        [Parameter(Mandatory)] [string] $ModulePath,
+        # Working directory of the clients; tus-js-client's URL storage file is kept here.
+        [Parameter(Mandatory)] [string] $Work
+    )
+    if (-not ('ResumeTransferBench.ByteCountingRelay' -as [type])) {
+        Add-Type -Path (Join-Path $PSScriptRoot 'ByteCountingRelay.cs')
+    }
+    $node = (Get-Command node -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+    $urlStorage = Join-Path $Work 'tus-js-urls.json'
+    $bucket = if ($PeerEnv.SWIFT_S3_BUCKET) { $PeerEnv.SWIFT_S3_BUCKET } else { 'test-bucket' }
+
+    # Runs one client like Measure-ProcessTree does (wall time, peak RSS of the tree), and with -KillAtBytes kills
+    # its whole tree with SIGKILL as soon as the relay has passed that many bytes to the server.
+    function Invoke-Client($Run, $Relay, [long] $KillAtBytes = 0, [int] $TimeoutSec = 600) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($Run.File)
+        foreach ($a in $Run.Args) { $psi.ArgumentList.Add($a) }
+        $psi.WorkingDirectory = $Work
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $p = [System.Diagnostics.Process]::Start($psi)
+        try {
+            $stdout = $p.StandardOutput.ReadToEndAsync()
+            $stderr = $p.StandardError.ReadToEndAsync()
+            $peak = 0L; $killed = $false; $polls = 0
+            # 10 ms polls, so the kill lands within a few MiB of the mark; RSS every 30 ms (it reads /proc).
+            while (-not $p.WaitForExit(10)) {
+                if ($KillAtBytes -gt 0 -and $Relay.BytesToServer -ge $KillAtBytes) {
+                    $p.Kill($true)
+                    $killed = $true
+                    break
+                }
+                if (($polls++ % 3) -eq 0) { $rss = Get-TreeRssBytes $p.Id; if ($rss -gt $peak) { $peak = $rss } }
+                if ($sw.Elapsed.TotalSeconds -gt $TimeoutSec) { throw "$($Run.File) timed out after $TimeoutSec s" }
+            }
+            $p.WaitForExit()
+            $sw.Stop()
+            [pscustomobject]@{
+                Seconds   = $sw.Elapsed.TotalSeconds
+                PeakBytes = $peak
+                ExitCode  = $p.ExitCode
+                Killed    = $killed
+                StdOut    = $stdout.Result
+                StdErr    = $stderr.Result
+            }
+        }
+        finally {
+            if (-not $p.HasExited) { $p.Kill($true); $p.WaitForExit() }
+            $p.Dispose()
+        }
+    }
+
+    # After a client ended (or was killed): until its connections are torn down and the server has settled what a
+    # cut-off request brought (@tus/server stores it and unlocks the upload). Not part of any timing.
+    function Wait-RelayIdle($Relay) {
+        for ($i = 0; $i -lt 100 -and $Relay.OpenConnections -gt 0; $i++) { Start-Sleep -Milliseconds 50 }
+        Start-Sleep -Milliseconds 300
+    }
+
+    function Clear-UploadState {
+        Get-ChildItem -LiteralPath (Split-Path $UpFile) -Filter "$(Split-Path $UpFile -Leaf).rtupload*" -Force |
+            Remove-Item -Recurse -Force
+        Remove-Item -LiteralPath $urlStorage, "$urlStorage.lock" -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    # The uploads @tus/file-store holds: file <id> is the bytes, <id>.json the metadata.
+    function Get-TusUploadFiles { @(Get-ChildItem -LiteralPath $PeerEnv.TUS_DIR -File | Where-Object Extension -NE '.json') }
+
+    # The object's size and ETag as Swift's s3api answers HEAD, signed with AWS signature version 2 (s3api accepts
+    # it) and sent to Swift directly, so neither the module under test nor the relay is involved.
+    function Get-S3ObjectHead([string] $Key) {
+        $date = [DateTime]::UtcNow.ToString('r')
+        $hmac = [System.Security.Cryptography.HMACSHA1]::new([System.Text.Encoding]::UTF8.GetBytes($PeerEnv.SWIFT_S3_SECRET_KEY))
+        try { $signature = [Convert]::ToBase64String($hmac.ComputeHash([System.Text.Encoding]::UTF8.GetBytes("HEAD`n`n`n$date`n/$bucket/$Key"))) }
+        finally { $hmac.Dispose() }
+        $headers = @{ Date = $date; Authorization = "AWS $($PeerEnv.SWIFT_S3_ACCESS_KEY):$signature" }
+        $r = Invoke-WebRequest -Method Head -Uri "$($PeerEnv.SWIFT_S3_ENDPOINT)/$bucket/$Key" -Headers $headers -UseBasicParsing
+        [pscustomobject]@{ Length = [long]"$($r.Headers['Content-Length'])"; ETag = "$($r.Headers['ETag'])".Trim('"') }
+    }
+
+    # S3's ETag of a multipart object from the file itself: MD5 of the parts' MD5s, '-', the part count.
+    function Get-MultipartETag([string] $Path, [long] $PartSize) {
+        $stream = [System.IO.File]::OpenRead($Path)
+        $md5 = [System.Security.Cryptography.MD5]::Create()
+        try {
+            $buffer = [byte[]]::new($PartSize)
+            $digests = [System.IO.MemoryStream]::new()
+            $count = 0
+            while (($read = $stream.ReadAtLeast($buffer, $buffer.Length, $false)) -gt 0) {
+                $digest = $md5.ComputeHash($buffer, 0, $read)
+                $digests.Write($digest, 0, $digest.Length)
+                $count++
+            }
+            '{0}-{1}' -f [Convert]::ToHexStringLower([System.Security.Cryptography.MD5]::HashData($digests.ToArray())), $count
+        }
+        finally { $stream.Dispose(); $md5.Dispose() }
+    }
+
+    $tusRelay = $null; $s3Relay = $null
+    try {
+        $tusUri = [uri]$PeerEnv.TUS_ENDPOINT
+        $tusRelay = [ResumeTransferBench.ByteCountingRelay]::new($tusUri.Port)
+        $s3Relay = [ResumeTransferBench.ByteCountingRelay]::new(([uri]$PeerEnv.SWIFT_S3_ENDPOINT).Port)
+        # @tus/server builds the upload URL from the Host header, so the PATCHes come through the relay too; SigV4
+        # signs the Host header the client sends, the relay's, which Swift checks as it receives it.
+        $tusEndpoint = "http://127.0.0.1:$($tusRelay.Port)$($tusUri.AbsolutePath)"
+        $s3Endpoint = "http://127.0.0.1:$($s3Relay.Port)"
+        $ours = "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'"
+        $credScript = "`$c = [pscredential]::new('$($PeerEnv.SWIFT_S3_ACCESS_KEY)', (ConvertTo-SecureString '$($PeerEnv.SWIFT_S3_SECRET_KEY)' -AsPlainText -Force))"
+        $s3Send = "$ours; $credScript; Send-ChunkedFile -Path '$UpFile' -Endpoint '$s3Endpoint' -Credential `$c -Protocol S3 -Connections 4 -ChunkSize $Chunk"
+        $tusJs = @{ File = $node; Args = @((Join-Path $PSScriptRoot 'tus-js-upload.cjs'), $tusEndpoint, $UpFile, "$Chunk", $urlStorage) }
+        $mib = [math]::Round($UpSize / 1MB)
+        $tusScenario = "kill -9 at 50% of $mib MiB tus upload, $($Chunk / 1MB) MiB chunks, then resume"
+        $s3Scenario = "kill -9 at 50% of $mib MiB S3 multipart to Swift s3api, 4 parts in flight, then resume"
+        $tools = @(
+            @{
+                Name = 'Send-ChunkedFile -Protocol Tus'; Scenario = $tusScenario; Relay = $tusRelay; Connections = 1; Check = 'tus'
+                Whole = Invoke-Pwsh "$ours; Send-ChunkedFile -Path '$UpFile' -Uri '$tusEndpoint' -Protocol Tus -ChunkSize $Chunk"
+                Kill = Invoke-Pwsh "$ours; Send-ChunkedFile -Path '$UpFile' -Uri '$tusEndpoint' -Protocol Tus -ChunkSize $Chunk"
+                Resume = Invoke-Pwsh "$ours; Send-ChunkedFile -Path '$UpFile' -Uri '$tusEndpoint' -Protocol Tus -ChunkSize $Chunk -Resume"
+            }
+            @{
+                # With its FileUrlStorage the same command resumes: it finds the upload URL by the file's fingerprint.
+                Name = 'tus-js-client 4.3.1 FileUrlStorage'; Scenario = $tusScenario; Relay = $tusRelay; Connections = 1; Check = 'tus'
+                Whole = $tusJs; Kill = $tusJs; Resume = $tusJs
+            }
+            @{
+                Name = 'Send-ChunkedFile -Protocol S3 -Connections 4'; Scenario = $s3Scenario; Relay = $s3Relay; Connections = 4; Check = 's3'
+                Key = 'bench-kill-ours.bin'
+                Whole = Invoke-Pwsh "$s3Send -Uri 's3://$bucket/bench-kill-whole.bin'"
+                Kill = Invoke-Pwsh "$s3Send -Uri 's3://$bucket/bench-kill-ours.bin'"
+                Resume = Invoke-Pwsh "$s3Send -Uri 's3://$bucket/bench-kill-ours.bin' -Resume"
+            }
+        )
+        $sourceSha = (Get-FileHash -LiteralPath $UpFile -Algorithm SHA256).Hash
+        $sourceETag = $null
+
+        Write-Host "== kill -9 mid-upload at 50%, then resume (re-sent: bytes to the server over both runs less the file)"
+        foreach ($t in $tools) {
+            $relay = $t.Relay
+            Clear-UploadState
+            $relay.Reset()
+            $whole = Invoke-Client $t.Whole $relay
+            if ($whole.ExitCode -ne 0) { throw "$($t.Name) (uninterrupted) failed ($($whole.ExitCode)): $($whole.StdErr)$($whole.StdOut)" }
+            Wait-RelayIdle $relay
+            $wholeOverhead = $relay.BytesToServer - $UpSize
+
+            Clear-UploadState
+            $tusBefore = if ($t.Check -eq 'tus') { @(Get-TusUploadFiles | ForEach-Object Name) } else { @() }
+            $relay.Reset()
+            $first = Invoke-Client $t.Kill $relay -KillAtBytes ([long]($UpSize / 2))
+            if (-not $first.Killed) { throw "$($t.Name) ended ($($first.ExitCode)) before half of the file reached the server: $($first.StdErr)$($first.StdOut)" }
+            $atKill = $relay.BytesToServer
+            Wait-RelayIdle $relay
+            $killedRun = $relay.BytesToServer
+            $second = Invoke-Client $t.Resume $relay
+            if ($second.ExitCode -ne 0) { throw "$($t.Name) resume failed ($($second.ExitCode)): $($second.StdErr)$($second.StdOut)" }
+            Wait-RelayIdle $relay
+            $sent = $relay.BytesToServer
+            $resent = [math]::Max(0, $sent - $UpSize)
+
+            # Is what the server holds the file, and was it the killed run's upload that the resume completed?
+            $note = ''
+            if (Test-Path -LiteralPath "$UpFile.rtupload") { throw "$($t.Name): the state file $UpFile.rtupload is still there after the resume" }
+            if ($t.Check -eq 'tus') {
+                $new = @(Get-TusUploadFiles | Where-Object Name -NotIn $tusBefore)
+                $complete = @($new | Where-Object Length -EQ $UpSize)
+                if ($complete.Count -ne 1) { throw "$($t.Name): the tus server holds $($complete.Count) complete new uploads, expected 1" }
+                if ((Get-FileHash -LiteralPath $complete[0].FullName -Algorithm SHA256).Hash -ne $sourceSha) { throw "$($t.Name): the uploaded file's SHA-256 differs from the source" }
+                if ($new.Count -gt 1) { $note = " (started a new upload: $($new.Count) uploads on the server)" }
+            }
+            else {
+                if (-not $sourceETag) { $sourceETag = Get-MultipartETag $UpFile $Chunk }
+                $head = Get-S3ObjectHead $t.Key
+                if ($head.Length -ne $UpSize -or $head.ETag -ne $sourceETag) { throw "$($t.Name): S3 holds $($head.Length) bytes, ETag $($head.ETag); expected $UpSize, $sourceETag" }
+            }
+            Clear-UploadState
+
+            $seconds = $first.Seconds + $second.Seconds
+            $limit = $Chunk * $t.Connections
+            Write-Host ("   {0,-44} whole {1:0.00} s, killed+resumed {2:0.00} s, re-sent {3:0.0} % ({4:0.0} MiB, limit {5:0} MiB)" -f
+                $t.Name, $whole.Seconds, $seconds, (100 * $resent / $UpSize), ($resent / 1MB), ($limit / 1MB))
+            Write-Host ("   {0,-44} killed after {1:0.00} s at {2:0.0} MiB sent ({3:0.0} MiB once its connections closed), resume sent {4:0.0} MiB in {5:0.00} s; a whole run's headers {6:0} KiB{7}" -f
+                '', $first.Seconds, ($atKill / 1MB), ($killedRun / 1MB), (($sent - $killedRun) / 1MB), $second.Seconds, ($wholeOverhead / 1KB), $note)
+            [pscustomobject]@{
+                Scenario      = $t.Scenario
+                Tool          = $t.Name
+                Runs          = 1
+                MedianSeconds = [math]::Round($seconds, 3)
+                RatioToRef    = [math]::Round($seconds / $whole.Seconds, 3)
+                Reference     = 'its own uninterrupted run'
+                MiBPerSecond  = $null
+                PeakMiB       = [math]::Round([math]::Max($first.PeakBytes, $second.PeakBytes) / 1MB, 1)
+                ResentPercent = [math]::Round(100 * $resent / $UpSize, 2)
+                ResentMiB     = [math]::Round($resent / 1MB, 2)
+                LimitMiB      = [math]::Round($limit / 1MB, 2)
+            }
+        }
+    }
+    finally {
+        Clear-UploadState
+        if ($tusRelay) { $tusRelay.Dispose() }
+        if ($s3Relay) { $s3Relay.Dispose() }
+    }
+}
