@@ -23,11 +23,17 @@ namespace ResumeTransferBench
         private readonly Task _accepting;
         private long _toServer;
         private long _toClient;
+        private readonly long _bytesPerSecond;
         private int _disposed;
 
-        /// <summary>Listens on 127.0.0.1, on a port the kernel picks, and relays each connection to 127.0.0.1:targetPort.</summary>
-        public ByteCountingRelay(int targetPort)
+        /// <summary>
+        /// Listens on 127.0.0.1, on a port the kernel picks, and relays each connection to 127.0.0.1:targetPort. With
+        /// <paramref name="bytesPerSecond"/> above 0 each connection's client-to-server direction is held to that rate
+        /// (like an uplink that is slower than the client), so a kill lands in the middle of a request body.
+        /// </summary>
+        public ByteCountingRelay(int targetPort, long bytesPerSecond = 0)
         {
+            _bytesPerSecond = bytesPerSecond;
             _target = new IPEndPoint(IPAddress.Loopback, targetPort);
             _listener = new TcpListener(IPAddress.Loopback, 0);
             // Small fixed socket buffers (accepted sockets inherit the listener's), so the relay itself holds little
@@ -111,12 +117,23 @@ namespace ResumeTransferBench
         private async Task PumpAsync(Connection connection, Socket from, Socket to, bool toServer)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            var capped = toServer && _bytesPerSecond > 0;
+            // Reads of at most 1/20 s worth of bytes keep a capped stream smooth.
+            var readSize = capped ? (int)Math.Max(4096, Math.Min(BufferSize, _bytesPerSecond / 20)) : BufferSize;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long relayed = 0;
             try
             {
                 while (true)
                 {
-                    int read = await from.ReceiveAsync(buffer.AsMemory(0, BufferSize), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                    int read = await from.ReceiveAsync(buffer.AsMemory(0, readSize), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                     if (read == 0) break;
+                    if (capped)
+                    {
+                        relayed += read;
+                        var due = TimeSpan.FromSeconds((double)relayed / _bytesPerSecond) - clock.Elapsed;
+                        if (due > TimeSpan.Zero) await Task.Delay(due, _stop.Token).ConfigureAwait(false);
+                    }
                     for (int sent = 0; sent < read;)
                     {
                         sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, _stop.Token).ConfigureAwait(false);

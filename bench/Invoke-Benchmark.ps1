@@ -18,6 +18,7 @@ param(
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'ProcessTreeMeter.ps1')
 . (Join-Path $PSScriptRoot 'TargetReport.ps1')
+. (Join-Path $PSScriptRoot 'UploadKillScenario.ps1')
 . (Join-Path $PSScriptRoot '../tests/peers/nginx.ps1')
 
 $ModulePath = (Resolve-Path $ModulePath).Path
@@ -285,6 +286,9 @@ try {
                 'Send-ChunkedFile -Protocol S3 -Connections 4' = Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'; $credScript; Send-ChunkedFile -Path '$upFile' -Uri 's3://test-bucket/bench-ours.bin' -Endpoint '$s3' -Credential `$c -Protocol S3 -Connections 4 -ChunkSize $chunk"
             }
             $rows.AddRange(@(Invoke-Scenario "$([math]::Round($upSize / 1MB)) MiB S3 multipart to Swift s3api, 4 parts in flight" '@aws-sdk/lib-storage queueSize 4' $tools $upSize))
+
+            # 9. kill -9 mid-upload at 50%, then resume: bytes sent twice (tus against tus-js-client, and S3).
+            $rows.AddRange(@(Invoke-UploadKillScenario -PeerEnv $peerEnv -UpFile $upFile -UpSize $upSize -Chunk $chunk -ModulePath $ModulePath -Work $work))
         }
         finally {
             & bash (Join-Path $PSScriptRoot '../tests/peers/stop-peers.sh') | Out-Null

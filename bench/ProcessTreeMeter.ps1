@@ -30,7 +30,9 @@ function Measure-ProcessTree {
         [string] $WorkingDirectory = (Get-Location).Path,
         [int] $TimeoutSec = 600,
         # Kill the whole tree after this many seconds (for interruption scenarios); 0 = never.
-        [double] $KillAfterSec = 0
+        [double] $KillAfterSec = 0,
+        # Or kill it as soon as this returns true (asked every 25 ms), e.g. when half of an upload has gone.
+        [scriptblock] $KillWhen
     )
     $psi = [System.Diagnostics.ProcessStartInfo]::new($FileName)
     foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
@@ -47,7 +49,7 @@ function Measure-ProcessTree {
     while (-not $p.WaitForExit(25)) {
         $rss = Get-TreeRssBytes $p.Id
         if ($rss -gt $peak) { $peak = $rss }
-        if ($KillAfterSec -gt 0 -and $sw.Elapsed.TotalSeconds -ge $KillAfterSec) {
+        if (-not $killed -and (($KillAfterSec -gt 0 -and $sw.Elapsed.TotalSeconds -ge $KillAfterSec) -or ($KillWhen -and (& $KillWhen)))) {
             $p.Kill($true)   # SIGKILL to the whole tree: a crash, not a clean stop
             $killed = $true
         }

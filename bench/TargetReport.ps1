@@ -57,15 +57,17 @@ function Get-TargetReport {
     if ($r = Find '*progress shown vs hidden' 'progress shown') {
         Target $r.Scenario '≤ 5 % slower' "$([math]::Round(100 * ($r.RatioToRef - 1), 1)) %" ($r.RatioToRef -le 1.05)
     }
-    if ($r = Find '* tus upload*' 'Send-ChunkedFile -Protocol Tus') {
+    if ($r = Find '[0-9]* MiB tus upload*' 'Send-ChunkedFile -Protocol Tus') {
         $x = [math]::Round(1 / $r.RatioToRef, 2)
         Target $r.Scenario '≥ 1.2× tus-js-client throughput' "$x×" ($x -ge 1.2)
     }
-    if ($r = Find '* S3 multipart to Swift s3api*' 'Send-ChunkedFile -Protocol S3 -Connections 4') {
+    if ($r = Find '[0-9]* MiB S3 multipart to Swift s3api*' 'Send-ChunkedFile -Protocol S3 -Connections 4') {
         $x = [math]::Round(1 / $r.RatioToRef, 2)
         Target $r.Scenario '≥ 1× lib-storage throughput' "$x×" ($x -ge 1.0)
     }
     foreach ($r in @($Rows | Where-Object { $_.PSObject.Properties['ResentMiB'] -and $_.Tool -like 'Send-ChunkedFile*' })) {
-        Target "$($r.Scenario), $($r.Tool)" "re-sent ≤ $($r.LimitMiB) MiB (one chunk per connection)" "$($r.ResentMiB) MiB ($($r.ResentPercent) %)" ($r.ResentMiB -le $r.LimitMiB)
+        $peer = $Rows | Where-Object { $_.Scenario -eq $r.Scenario -and $_.Tool -like 'tus-js-client*' } | Select-Object -First 1
+        $peerText = if ($peer) { "; tus-js-client $($peer.ResentMiB) MiB" } else { '' }
+        Target "$($r.Scenario), $($r.Tool)" "re-sent ≤ $($r.LimitMiB) MiB (one chunk per connection)" "$($r.ResentMiB) MiB ($($r.ResentPercent) %)$peerText" ($r.ResentMiB -le $r.LimitMiB)
     }
 }

@@ -1,12 +1,12 @@
 # Benchmark scenario of issue 5: kill -9 mid-upload, then resume (tus and S3). Dot-sourced by Invoke-Benchmark.ps1,
-# which provides Get-TreeRssBytes (ProcessTreeMeter.ps1) and Invoke-Pwsh, and has started the tus and Swift peers.
+# which provides Measure-ProcessTree (ProcessTreeMeter.ps1) and Invoke-Pwsh, and has started the tus and Swift peers.
 # Each client talks to its server through a ByteCountingRelay (ByteCountingRelay.cs), so the bytes sent twice are
 # counted on the wire, for pwsh and node alike, and the kill lands when half of the file has gone to the server
 # (not after a fixed time, which would hit a different point for each tool).
-# On loopback a client hands a whole 8 MiB chunk to the kernel in milliseconds and then waits for the answer, and what
-# a killed process has written still reaches the server; so the kill mostly lands between requests and little or
-# nothing goes twice. The scenario shows that each client resumes where the server is and what that costs in time; the
-# one-chunk-per-connection bound is only tested hard when the link is slower than the client.
+# Unthrottled on loopback a client hands a whole 8 MiB chunk to the kernel in milliseconds and then waits for the
+# answer, so a kill would mostly land between requests; the relay therefore holds each connection's upload to
+# -BytesPerSecond (an uplink slower than the client), and the kill lands in the middle of request bodies, where the
+# one-chunk-per-connection bound is really tested.
 # @aws-sdk/lib-storage is not in this scenario: it keeps its multipart upload id only in memory, so a new process
 # cannot resume; a killed run leaves an unfinished upload behind and the next run starts from part 1.
 
@@ -28,7 +28,11 @@ function Invoke-UploadKillScenario {
         [Parameter(Mandatory)] [long] $Chunk,
         [Parameter(Mandatory)] [string] $ModulePath,
         # Working directory of the clients; tus-js-client's URL storage file is kept here.
-        [Parameter(Mandatory)] [string] $Work
+        [Parameter(Mandatory)] [string] $Work,
+        # Each connection's upload rate through the relay: an uplink slower than the client, so the kill lands in the
+        # middle of request bodies (unthrottled on loopback, a client hands a whole chunk to the kernel at once and
+        # the kill mostly falls between requests, which would not test the bound).
+        [long] $BytesPerSecond = 50MB
     )
     if (-not ('ResumeTransferBench.ByteCountingRelay' -as [type])) {
         Add-Type -Path (Join-Path $PSScriptRoot 'ByteCountingRelay.cs')
@@ -36,48 +40,6 @@ function Invoke-UploadKillScenario {
     $node = (Get-Command node -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
     $urlStorage = Join-Path $Work 'tus-js-urls.json'
     $bucket = if ($PeerEnv.SWIFT_S3_BUCKET) { $PeerEnv.SWIFT_S3_BUCKET } else { 'test-bucket' }
-
-    # Runs one client like Measure-ProcessTree does (wall time, peak RSS of the tree), and with -KillAtBytes kills
-    # its whole tree with SIGKILL as soon as the relay has passed that many bytes to the server.
-    function Invoke-Client($Run, $Relay, [long] $KillAtBytes = 0, [int] $TimeoutSec = 600) {
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($Run.File)
-        foreach ($a in $Run.Args) { $psi.ArgumentList.Add($a) }
-        $psi.WorkingDirectory = $Work
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $psi.UseShellExecute = $false
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        $p = [System.Diagnostics.Process]::Start($psi)
-        try {
-            $stdout = $p.StandardOutput.ReadToEndAsync()
-            $stderr = $p.StandardError.ReadToEndAsync()
-            $peak = 0L; $killed = $false; $polls = 0
-            # 10 ms polls, so the kill lands within a few MiB of the mark; RSS every 30 ms (it reads /proc).
-            while (-not $p.WaitForExit(10)) {
-                if ($KillAtBytes -gt 0 -and $Relay.BytesToServer -ge $KillAtBytes) {
-                    $p.Kill($true)
-                    $killed = $true
-                    break
-                }
-                if (($polls++ % 3) -eq 0) { $rss = Get-TreeRssBytes $p.Id; if ($rss -gt $peak) { $peak = $rss } }
-                if ($sw.Elapsed.TotalSeconds -gt $TimeoutSec) { throw "$($Run.File) timed out after $TimeoutSec s" }
-            }
-            $p.WaitForExit()
-            $sw.Stop()
-            [pscustomobject]@{
-                Seconds   = $sw.Elapsed.TotalSeconds
-                PeakBytes = $peak
-                ExitCode  = $p.ExitCode
-                Killed    = $killed
-                StdOut    = $stdout.Result
-                StdErr    = $stderr.Result
-            }
-        }
-        finally {
-            if (-not $p.HasExited) { $p.Kill($true); $p.WaitForExit() }
-            $p.Dispose()
-        }
-    }
 
     # After a client ended (or was killed): until its connections are torn down and the server has settled what a
     # cut-off request brought (@tus/server stores it and unlocks the upload). Not part of any timing.
@@ -128,8 +90,8 @@ function Invoke-UploadKillScenario {
     $tusRelay = $null; $s3Relay = $null
     try {
         $tusUri = [uri]$PeerEnv.TUS_ENDPOINT
-        $tusRelay = [ResumeTransferBench.ByteCountingRelay]::new($tusUri.Port)
-        $s3Relay = [ResumeTransferBench.ByteCountingRelay]::new(([uri]$PeerEnv.SWIFT_S3_ENDPOINT).Port)
+        $tusRelay = [ResumeTransferBench.ByteCountingRelay]::new($tusUri.Port, $BytesPerSecond)
+        $s3Relay = [ResumeTransferBench.ByteCountingRelay]::new(([uri]$PeerEnv.SWIFT_S3_ENDPOINT).Port, $BytesPerSecond)
         # @tus/server builds the upload URL from the Host header, so the PATCHes come through the relay too; SigV4
         # signs the Host header the client sends, the relay's, which Swift checks as it receives it.
         $tusEndpoint = "http://127.0.0.1:$($tusRelay.Port)$($tusUri.AbsolutePath)"
@@ -139,8 +101,9 @@ function Invoke-UploadKillScenario {
         $s3Send = "$ours; $credScript; Send-ChunkedFile -Path '$UpFile' -Endpoint '$s3Endpoint' -Credential `$c -Protocol S3 -Connections 4 -ChunkSize $Chunk"
         $tusJs = @{ File = $node; Args = @((Join-Path $PSScriptRoot 'tus-js-upload.cjs'), $tusEndpoint, $UpFile, "$Chunk", $urlStorage) }
         $mib = [math]::Round($UpSize / 1MB)
-        $tusScenario = "kill -9 at 50% of $mib MiB tus upload, $($Chunk / 1MB) MiB chunks, then resume"
-        $s3Scenario = "kill -9 at 50% of $mib MiB S3 multipart to Swift s3api, 4 parts in flight, then resume"
+        $rate = "$([math]::Round($BytesPerSecond / 1MB)) MiB/s per connection"
+        $tusScenario = "kill -9 at 50% of $mib MiB tus upload, $($Chunk / 1MB) MiB chunks, $rate, then resume"
+        $s3Scenario = "kill -9 at 50% of $mib MiB S3 multipart to Swift s3api, 4 parts in flight, $rate, then resume"
         $tools = @(
             @{
                 Name = 'Send-ChunkedFile -Protocol Tus'; Scenario = $tusScenario; Relay = $tusRelay; Connections = 1; Check = 'tus'
@@ -169,7 +132,7 @@ function Invoke-UploadKillScenario {
             $relay = $t.Relay
             Clear-UploadState
             $relay.Reset()
-            $whole = Invoke-Client $t.Whole $relay
+            $whole = Measure-ProcessTree -FileName $t.Whole.File -ArgumentList $t.Whole.Args -WorkingDirectory $Work
             if ($whole.ExitCode -ne 0) { throw "$($t.Name) (uninterrupted) failed ($($whole.ExitCode)): $($whole.StdErr)$($whole.StdOut)" }
             Wait-RelayIdle $relay
             $wholeOverhead = $relay.BytesToServer - $UpSize
@@ -177,12 +140,14 @@ function Invoke-UploadKillScenario {
             Clear-UploadState
             $tusBefore = if ($t.Check -eq 'tus') { @(Get-TusUploadFiles | ForEach-Object Name) } else { @() }
             $relay.Reset()
-            $first = Invoke-Client $t.Kill $relay -KillAtBytes ([long]($UpSize / 2))
+            $mark = @{ Half = [long]($UpSize / 2); At = 0L }
+            $halfSent = { $n = $relay.BytesToServer; if ($n -ge $mark.Half) { $mark.At = $n; $true } else { $false } }.GetNewClosure()
+            $first = Measure-ProcessTree -FileName $t.Kill.File -ArgumentList $t.Kill.Args -WorkingDirectory $Work -KillWhen $halfSent
             if (-not $first.Killed) { throw "$($t.Name) ended ($($first.ExitCode)) before half of the file reached the server: $($first.StdErr)$($first.StdOut)" }
-            $atKill = $relay.BytesToServer
+            $atKill = $mark.At
             Wait-RelayIdle $relay
             $killedRun = $relay.BytesToServer
-            $second = Invoke-Client $t.Resume $relay
+            $second = Measure-ProcessTree -FileName $t.Resume.File -ArgumentList $t.Resume.Args -WorkingDirectory $Work
             if ($second.ExitCode -ne 0) { throw "$($t.Name) resume failed ($($second.ExitCode)): $($second.StdErr)$($second.StdOut)" }
             Wait-RelayIdle $relay
             $sent = $relay.BytesToServer
