@@ -15,6 +15,7 @@ namespace ResumeTransferBench
     public sealed class ByteCountingRelay : IDisposable
     {
         private const int BufferSize = 256 * 1024;
+        private static readonly TimeSpan IdleReset = TimeSpan.FromMilliseconds(50);
 
         private readonly TcpListener _listener;
         private readonly IPEndPoint _target;
@@ -132,7 +133,16 @@ namespace ResumeTransferBench
                     {
                         relayed += read;
                         var due = TimeSpan.FromSeconds((double)relayed / _bytesPerSecond) - clock.Elapsed;
-                        if (due > TimeSpan.Zero) await Task.Delay(due, _stop.Token).ConfigureAwait(false);
+                        if (due > TimeSpan.Zero)
+                        {
+                            await Task.Delay(due, _stop.Token).ConfigureAwait(false);
+                        }
+                        else if (due < -IdleReset)
+                        {
+                            // The connection sat idle (between requests): idle time earns no burst above the rate.
+                            relayed = 0;
+                            clock.Restart();
+                        }
                     }
                     for (int sent = 0; sent < read;)
                     {

@@ -34,6 +34,8 @@ function Invoke-UploadKillScenario {
         # the kill mostly falls between requests, which would not test the bound).
         [long] $BytesPerSecond = 50MB
     )
+    # Get-SwiftS3ObjectSha256: reads the object back with a request of its own (signature v2), not through the module.
+    . (Join-Path $PSScriptRoot '../tests/pester/SwiftS3Peer.ps1')
     if (-not ('ResumeTransferBench.ByteCountingRelay' -as [type])) {
         Add-Type -Path (Join-Path $PSScriptRoot 'ByteCountingRelay.cs')
     }
@@ -56,36 +58,6 @@ function Invoke-UploadKillScenario {
 
     # The uploads @tus/file-store holds: file <id> is the bytes, <id>.json the metadata.
     function Get-TusUploadFiles { @(Get-ChildItem -LiteralPath $PeerEnv.TUS_DIR -File | Where-Object Extension -NE '.json') }
-
-    # The object's size and ETag as Swift's s3api answers HEAD, signed with AWS signature version 2 (s3api accepts
-    # it) and sent to Swift directly, so neither the module under test nor the relay is involved.
-    function Get-S3ObjectHead([string] $Key) {
-        $date = [DateTime]::UtcNow.ToString('r')
-        $hmac = [System.Security.Cryptography.HMACSHA1]::new([System.Text.Encoding]::UTF8.GetBytes($PeerEnv.SWIFT_S3_SECRET_KEY))
-        try { $signature = [Convert]::ToBase64String($hmac.ComputeHash([System.Text.Encoding]::UTF8.GetBytes("HEAD`n`n`n$date`n/$bucket/$Key"))) }
-        finally { $hmac.Dispose() }
-        $headers = @{ Date = $date; Authorization = "AWS $($PeerEnv.SWIFT_S3_ACCESS_KEY):$signature" }
-        $r = Invoke-WebRequest -Method Head -Uri "$($PeerEnv.SWIFT_S3_ENDPOINT)/$bucket/$Key" -Headers $headers -UseBasicParsing
-        [pscustomobject]@{ Length = [long]"$($r.Headers['Content-Length'])"; ETag = "$($r.Headers['ETag'])".Trim('"') }
-    }
-
-    # S3's ETag of a multipart object from the file itself: MD5 of the parts' MD5s, '-', the part count.
-    function Get-MultipartETag([string] $Path, [long] $PartSize) {
-        $stream = [System.IO.File]::OpenRead($Path)
-        $md5 = [System.Security.Cryptography.MD5]::Create()
-        try {
-            $buffer = [byte[]]::new($PartSize)
-            $digests = [System.IO.MemoryStream]::new()
-            $count = 0
-            while (($read = $stream.ReadAtLeast($buffer, $buffer.Length, $false)) -gt 0) {
-                $digest = $md5.ComputeHash($buffer, 0, $read)
-                $digests.Write($digest, 0, $digest.Length)
-                $count++
-            }
-            '{0}-{1}' -f [Convert]::ToHexStringLower([System.Security.Cryptography.MD5]::HashData($digests.ToArray())), $count
-        }
-        finally { $stream.Dispose(); $md5.Dispose() }
-    }
 
     $tusRelay = $null; $s3Relay = $null
     try {
@@ -125,7 +97,6 @@ function Invoke-UploadKillScenario {
             }
         )
         $sourceSha = (Get-FileHash -LiteralPath $UpFile -Algorithm SHA256).Hash
-        $sourceETag = $null
 
         Write-Host "== kill -9 mid-upload at 50%, then resume (re-sent: bytes to the server over both runs less the file)"
         foreach ($t in $tools) {
@@ -140,7 +111,9 @@ function Invoke-UploadKillScenario {
             Clear-UploadState
             $tusBefore = if ($t.Check -eq 'tus') { @(Get-TusUploadFiles | ForEach-Object Name) } else { @() }
             $relay.Reset()
-            $mark = @{ Half = [long]($UpSize / 2); At = 0L }
+            # Half the file plus half a chunk: exactly half is a chunk boundary, and connections that start their
+            # chunks together finish them together, so a kill there would find nothing in flight.
+            $mark = @{ Half = [long]($UpSize / 2 + $Chunk / 2); At = 0L }
             $halfSent = { $n = $relay.BytesToServer; if ($n -ge $mark.Half) { $mark.At = $n; $true } else { $false } }.GetNewClosure()
             $first = Measure-ProcessTree -FileName $t.Kill.File -ArgumentList $t.Kill.Args -WorkingDirectory $Work -KillWhen $halfSent
             if (-not $first.Killed) { throw "$($t.Name) ended ($($first.ExitCode)) before half of the file reached the server: $($first.StdErr)$($first.StdOut)" }
@@ -164,9 +137,9 @@ function Invoke-UploadKillScenario {
                 if ($new.Count -gt 1) { $note = " (started a new upload: $($new.Count) uploads on the server)" }
             }
             else {
-                if (-not $sourceETag) { $sourceETag = Get-MultipartETag $UpFile $Chunk }
-                $head = Get-S3ObjectHead $t.Key
-                if ($head.Length -ne $UpSize -or $head.ETag -ne $sourceETag) { throw "$($t.Name): S3 holds $($head.Length) bytes, ETag $($head.ETag); expected $UpSize, $sourceETag" }
+                $swift = @{ Endpoint = $PeerEnv.SWIFT_S3_ENDPOINT; AccessKey = $PeerEnv.SWIFT_S3_ACCESS_KEY; SecretKey = $PeerEnv.SWIFT_S3_SECRET_KEY; Bucket = $bucket }
+                $stored = Get-SwiftS3ObjectSha256 $swift $t.Key (Join-Path $Work 's3-readback.bin')
+                if ($stored -ne $sourceSha.ToLowerInvariant()) { throw "$($t.Name): the object S3 holds has SHA-256 $stored, not the source's" }
             }
             Clear-UploadState
 
