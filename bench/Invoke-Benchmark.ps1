@@ -48,14 +48,21 @@ function Our([string] $Uri, [string] $Extra = '') {
     Invoke-Pwsh "`$ProgressPreference='SilentlyContinue'; Import-Module '$ModulePath'; Save-ResumableFile -Uri '$Uri' -OutFile '$dl/ours.bin' -Force $Extra"
 }
 
-function Clear-Downloads { Get-ChildItem $dl -Force | Remove-Item -Recurse -Force }
+# Before every run: the previous run's files are removed (downloads, and what an upload peer stored in a folder named
+# in $serverDirs), then written back to disk with sync, so no run pays for the writeback of the one before it.
+$serverDirs = [System.Collections.Generic.List[string]]::new()
+function Clear-Downloads {
+    Get-ChildItem $dl -Force | Remove-Item -Recurse -Force
+    foreach ($d in $serverDirs) { Get-ChildItem -LiteralPath $d -Force -ErrorAction SilentlyContinue | Remove-Item -Recurse -Force }
+    & sync
+}
 
 # Runs each tool of one scenario in turn, Runs times; returns one row per tool.
 function Invoke-Scenario {
     param([string] $Scenario, [string] $Reference, [System.Collections.Specialized.OrderedDictionary] $Tools, [long] $Bytes = 0)
     Write-Host "== $Scenario"
     $times = @{}; $peaks = @{}
-    foreach ($name in $Tools.Keys) { $times[$name] = [System.Collections.Generic.List[double]]::new(); $peaks[$name] = 0L }
+    foreach ($name in $Tools.Keys) { $times[$name] = [System.Collections.Generic.List[double]]::new(); $peaks[$name] = [System.Collections.Generic.List[double]]::new() }
     for ($i = 0; $i -lt $Runs; $i++) {
         foreach ($name in $Tools.Keys) {
             Clear-Downloads
@@ -63,7 +70,7 @@ function Invoke-Scenario {
             $m = Measure-ProcessTree -FileName $t.File -ArgumentList $t.Args -WorkingDirectory $dl
             if ($m.ExitCode -ne 0) { throw "$Scenario / $name failed ($($m.ExitCode)): $($m.StdErr)$($m.StdOut)" }
             $times[$name].Add($m.Seconds)
-            if ($m.PeakBytes -gt $peaks[$name]) { $peaks[$name] = $m.PeakBytes }
+            $peaks[$name].Add($m.PeakBytes)
             Write-Host ("   {0,-28} {1,7:0.000} s  {2,6:0} MiB" -f $name, $m.Seconds, ($m.PeakBytes / 1MB))
         }
     }
@@ -79,7 +86,10 @@ function Invoke-Scenario {
             RatioToRef    = [math]::Round($med / $refMedian, 3)
             Reference     = $Reference
             MiBPerSecond  = if ($Bytes) { [math]::Round($Bytes / 1MB / $med, 1) } else { $null }
-            PeakMiB       = [math]::Round($peaks[$name] / 1MB, 1)
+            # Peak memory varies by several MiB from run to run (GC and JIT timing): the median of the runs'
+            # peaks, like the time, and the largest beside it.
+            PeakMiB       = [math]::Round((& $median $peaks[$name]) / 1MB, 1)
+            MaxPeakMiB    = [math]::Round(($peaks[$name] | Measure-Object -Maximum).Maximum / 1MB, 1)
         }
     }
 }
@@ -269,6 +279,7 @@ try {
         try {
             $peerEnv = @{}
             foreach ($line in Get-Content "$peersRun/peers.env") { $k, $v = $line -split '=', 2; $peerEnv[$k] = $v }
+            $serverDirs.Add($peerEnv.TUS_DIR)
             $upSize = if ($Quick) { 256MB } else { 1GB }
             $upFile = New-DataFile 'upload.bin' $upSize
             $chunk = 8MB
@@ -329,7 +340,7 @@ $md = [System.Text.StringBuilder]::new()
 [void]$md.AppendLine()
 [void]$md.AppendLine('Produced by `dotnet pwsh ./build.ps1 -Task Bench' + $(if ($Quick) { ' -Quick' }) + '` (bench/Invoke-Benchmark.ps1). Loopback, nginx serving random data;')
 [void]$md.AppendLine('times are whole processes including pwsh start-up; median of the runs; ratio to the scenario''s reference tool;')
-[void]$md.AppendLine('peak memory is the resident set of the whole process tree.')
+[void]$md.AppendLine('peak memory is the resident set of the whole process tree (median of the runs'' peaks; the largest in the JSON).')
 [void]$md.AppendLine()
 foreach ($k in $meta.Keys) { [void]$md.AppendLine("- $k`: $($meta[$k])") }
 [void]$md.AppendLine()

@@ -49,7 +49,8 @@ function Get-TargetReport {
     $peak16Small = Find '256 MiB, 20 MiB/s per-connection cap' 'Save-ResumableFile -Conn 16'
     if ($pwshPeak -and $peak16) {
         $flat = if ($peak16Small) { "; 256 MiB: $($peak16Small.PeakMiB) MiB" } else { '' }
-        Target 'Peak memory, 1 GiB with 16 connections' "≤ pwsh ($pwshPeak MiB) + 30 MiB, flat as the file grows" "$($peak16.PeakMiB) MiB (+$([math]::Round($peak16.PeakMiB - $pwshPeak, 1)))$flat" ($peak16.PeakMiB -le $pwshPeak + 30)
+        $largest = if ($peak16.PSObject.Properties['MaxPeakMiB']) { ", largest run $($peak16.MaxPeakMiB) MiB" } else { '' }
+        Target 'Peak memory, 1 GiB with 16 connections (median of the runs'' peaks)' "≤ pwsh ($pwshPeak MiB) + 30 MiB, flat as the file grows" "$($peak16.PeakMiB) MiB (+$([math]::Round($peak16.PeakMiB - $pwshPeak, 1))$largest)$flat" ($peak16.PeakMiB -le $pwshPeak + 30)
     }
     if ($r = Find 'Fresh pwsh*' 'Save-ResumableFile 1 KiB') {
         Target $r.Scenario '≤ 0.7 s' "$($r.MedianSeconds) s (IWR $((Find 'Fresh pwsh*' 'Invoke-WebRequest 1 KiB').MedianSeconds) s)" ($r.MedianSeconds -le 0.7)
