@@ -59,11 +59,11 @@ function Clear-Downloads {
 
 # Runs each tool of one scenario in turn, Runs times; returns one row per tool.
 function Invoke-Scenario {
-    param([string] $Scenario, [string] $Reference, [System.Collections.Specialized.OrderedDictionary] $Tools, [long] $Bytes = 0)
+    param([string] $Scenario, [string] $Reference, [System.Collections.Specialized.OrderedDictionary] $Tools, [long] $Bytes = 0, [int] $RunCount = $Runs)
     Write-Host "== $Scenario"
     $times = @{}; $peaks = @{}
     foreach ($name in $Tools.Keys) { $times[$name] = [System.Collections.Generic.List[double]]::new(); $peaks[$name] = [System.Collections.Generic.List[double]]::new() }
-    for ($i = 0; $i -lt $Runs; $i++) {
+    for ($i = 0; $i -lt $RunCount; $i++) {
         foreach ($name in $Tools.Keys) {
             Clear-Downloads
             $t = $Tools[$name]
@@ -177,6 +177,16 @@ try {
         'pwsh -c exit'             = Invoke-Pwsh 'exit 0'
     }
     $rows.AddRange(@(Invoke-Scenario 'Fresh pwsh: import + 1 KiB download' 'Invoke-WebRequest 1 KiB' $tools))
+
+    # 4b. Peak memory of 16 connections against pwsh itself, on a small and a large file (flat as the file grows?).
+    #     More runs than elsewhere: the resident set of one and the same command, `pwsh -c exit` included, lands
+    #     about 10 MiB higher in roughly every other run (the runtime's own heap), and a median of 3 is a coin toss.
+    $tools = [ordered]@{
+        'pwsh -c exit'                         = Invoke-Pwsh 'exit 0'
+        'Save-ResumableFile -Conn 16, 256 MiB' = Our "$plain/capped.bin" '-Connections 16'
+    }
+    if (-not $Quick) { $tools['Save-ResumableFile -Conn 16, 1 GiB'] = Our "$plain/big.bin" '-Connections 16' }
+    $rows.AddRange(@(Invoke-Scenario 'Peak memory, 16 connections, no cap' 'pwsh -c exit' $tools -RunCount ([math]::Max($Runs, 7))))
 
     # 5. Progress shown versus hidden.
     $tools = [ordered]@{
