@@ -140,7 +140,7 @@ namespace ResumeTransferBench
                         else if (due < -IdleReset)
                         {
                             // The connection sat idle (between requests): idle time earns no burst above the rate.
-                            relayed = 0;
+                            relayed = read;
                             clock.Restart();
                         }
                     }

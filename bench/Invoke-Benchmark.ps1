@@ -99,17 +99,18 @@ function Invoke-Scenario {
 function Invoke-InnerScenario {
     param([string] $Scenario, [string] $Tool, [string] $Script, [string] $Reference, [int] $Files)
     $inner = [System.Collections.Generic.List[double]]::new()
-    $peak = 0L
+    $peaks = [System.Collections.Generic.List[double]]::new()
     for ($i = 0; $i -lt $Runs; $i++) {
         Clear-Downloads
         $t = Invoke-Pwsh $Script
         $m = Measure-ProcessTree -FileName $t.File -ArgumentList $t.Args -WorkingDirectory $dl
         if ($m.ExitCode -ne 0 -or $m.StdOut -notmatch 'INNER (\S+)') { throw "$Scenario / $Tool failed ($($m.ExitCode)): $($m.StdErr)$($m.StdOut)" }
         $inner.Add([double]::Parse($Matches[1], [System.Globalization.CultureInfo]::InvariantCulture))
-        $peak = [math]::Max($peak, $m.PeakBytes)
+        $peaks.Add($m.PeakBytes)
         Write-Host ("   {0,-28} {1,7:0.000} s inside pwsh" -f $Tool, $inner[-1])
     }
-    $med = ($inner | Sort-Object)[[int][math]::Floor(($inner.Count - 1) / 2)]
+    $median = { param($xs) $s = $xs | Sort-Object; $s[[int][math]::Floor(($s.Count - 1) / 2)] }
+    $med = & $median $inner
     $ref = $rows | Where-Object { $_.Scenario -eq $Scenario -and $_.Tool -eq $Reference } | Select-Object -First 1
     [pscustomobject]@{
         Scenario       = $Scenario
@@ -119,7 +120,8 @@ function Invoke-InnerScenario {
         RatioToRef     = [math]::Round($med / $ref.MedianSeconds, 3)
         Reference      = $Reference
         MiBPerSecond   = $null
-        PeakMiB        = [math]::Round($peak / 1MB, 1)
+        PeakMiB        = [math]::Round((& $median $peaks) / 1MB, 1)
+        MaxPeakMiB     = [math]::Round(($peaks | Measure-Object -Maximum).Maximum / 1MB, 1)
         FilesPerSecond = [math]::Round($Files / $med)
     }
 }

@@ -50,7 +50,9 @@ function Get-TargetReport {
     if ($pwshPeak -and $peak16) {
         $flat = if ($peak16Small) { "; 256 MiB: $($peak16Small.PeakMiB) MiB" } else { '' }
         $over = [math]::Round($peak16.PeakMiB - $pwshPeak.PeakMiB, 1)
-        Target "Peak memory, 1 GiB with 16 connections (median of $($peak16.Runs) runs' peaks)" "≤ pwsh ($($pwshPeak.PeakMiB) MiB) + 30 MiB, flat as the file grows" "$($peak16.PeakMiB) MiB (+$over)$flat" ($over -le 30)
+        # Flat: the 1 GiB peak within 5 MiB of the 256 MiB one (the run-to-run noise of one command is about 10 MiB).
+        $isFlat = -not $peak16Small -or ($peak16.PeakMiB - $peak16Small.PeakMiB) -le 5
+        Target "Peak memory, 1 GiB with 16 connections (median of $($peak16.Runs) runs' peaks)" "≤ pwsh ($($pwshPeak.PeakMiB) MiB) + 30 MiB, flat as the file grows (1 GiB within 5 MiB of 256 MiB)" "$($peak16.PeakMiB) MiB (+$over)$flat" ($over -le 30 -and $isFlat)
     }
     if ($r = Find 'Fresh pwsh*' 'Save-ResumableFile 1 KiB') {
         Target $r.Scenario '≤ 0.7 s' "$($r.MedianSeconds) s (IWR $((Find 'Fresh pwsh*' 'Invoke-WebRequest 1 KiB').MedianSeconds) s)" ($r.MedianSeconds -le 0.7)

@@ -134,7 +134,11 @@ function Invoke-UploadKillScenario {
                 $complete = @($new | Where-Object Length -EQ $UpSize)
                 if ($complete.Count -ne 1) { throw "$($t.Name): the tus server holds $($complete.Count) complete new uploads, expected 1" }
                 if ((Get-FileHash -LiteralPath $complete[0].FullName -Algorithm SHA256).Hash -ne $sourceSha) { throw "$($t.Name): the uploaded file's SHA-256 differs from the source" }
-                if ($new.Count -gt 1) { $note = " (started a new upload: $($new.Count) uploads on the server)" }
+                if ($new.Count -gt 1) {
+                    # Ours must continue the killed run's upload; another client's fresh start is its behaviour, noted.
+                    if ($t.Name -like 'Send-ChunkedFile*') { throw "$($t.Name): the resume started a new upload ($($new.Count) uploads on the server) instead of continuing the killed one" }
+                    $note = " (started a new upload: $($new.Count) uploads on the server)"
+                }
             }
             else {
                 $swift = @{ Endpoint = $PeerEnv.SWIFT_S3_ENDPOINT; AccessKey = $PeerEnv.SWIFT_S3_ACCESS_KEY; SecretKey = $PeerEnv.SWIFT_S3_SECRET_KEY; Bucket = $bucket }

@@ -28,10 +28,21 @@ internal sealed class TransferRun
 
     /// <summary>
     /// A worker's buffer for <paramref name="connections"/> connections: 512 KiB up to 8, then the 4 MiB budget shared
-    /// (256 KiB at 16, 128 KiB at 32). Many connections are only worth having when each is slow, and a slow
-    /// connection never fills a big buffer, so memory stays flat as connections are added.
+    /// (256 KiB from 9 to 16, 128 KiB from 17 to 32), a power of two because the shared pool rounds up to one. Many
+    /// connections are only worth having when each is slow, and a slow connection never fills a big buffer, so memory
+    /// stays flat as connections are added.
     /// </summary>
-    public static int BufferSizeFor(int connections) => Math.Max(128 * 1024, Math.Min(BufferSize, TotalBufferBudget / Math.Max(1, connections)));
+    public static int BufferSizeFor(int connections)
+    {
+        var share = Math.Max(128 * 1024, Math.Min(BufferSize, TotalBufferBudget / Math.Max(1, connections)));
+        var size = 128 * 1024;
+        while (size * 2 <= share)
+        {
+            size *= 2;
+        }
+
+        return size;
+    }
 
     private readonly SegmentScheduler scheduler;
     private readonly SegmentFetcher fetcher;

@@ -8,11 +8,12 @@ namespace ResumeTransfer.Core.Upload;
 /// <summary>
 /// Writes the upload state after each acknowledged chunk on a thread of its own, so the connections never wait for a
 /// flush to disk (a sequential tus upload used to stall for one fsync per chunk). Records that arrive while a write is
-/// running are coalesced: the next write carries the newest state, so the file is at most one write behind.
+/// running are coalesced into the next write, which carries the newest state: on disk the state lags by at most the
+/// write in progress and the one queued behind it, and <see cref="Flush"/> brings it up to date.
 /// </summary>
 /// <remarks>
-/// Losing that last write to a crash only means a chunk is sent again: the server's own answer (tus HEAD, S3 ListParts,
-/// the chunk API's status call) is read on resume, and the journal is only the fallback when a server cannot list parts.
+/// A crash that loses those writes costs nothing where the server says what it holds (tus HEAD, S3 ListParts, the chunk
+/// API's status call, all read on resume); only a server that cannot list its parts has those chunks sent again.
 /// </remarks>
 internal sealed class UploadJournal : IDisposable
 {
@@ -70,7 +71,28 @@ internal sealed class UploadJournal : IDisposable
         }
     }
 
-    public void Dispose() => due.Dispose();
+    /// <summary>Stops the writer thread if <see cref="Flush"/> did not (nothing queued is written then).</summary>
+    public void Dispose()
+    {
+        Task? running;
+        lock (gate)
+        {
+            stopping = true;
+            running = loop;
+        }
+
+        due.Release();
+        try
+        {
+            running?.GetAwaiter().GetResult();
+        }
+        catch (Exception)
+        {
+            // The write that failed was reported by Record or Flush, or nobody is left to report it to.
+        }
+
+        due.Dispose();
+    }
 
     private void WriteWhenDue()
     {

@@ -372,9 +372,9 @@ internal sealed class UploadRun
         }
         catch
         {
-            FlushJournalAfterFailure();
-            cancellationToken.ThrowIfCancellationRequested();
             var failure = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+            FlushJournalAfterFailure(failure);
+            cancellationToken.ThrowIfCancellationRequested();
             if (failure is not null)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
@@ -388,13 +388,13 @@ internal sealed class UploadRun
     }
 
     /// <summary>Keeps every acknowledged chunk on record when the upload stops; a disk error here must not hide the one that stopped it.</summary>
-    private void FlushJournalAfterFailure()
+    private void FlushJournalAfterFailure(Exception? failure)
     {
         try
         {
             journal!.Flush();
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!ReferenceEquals(ex, failure))
         {
             observer.OnMessage(
                 TransferMessageLevel.Warning,

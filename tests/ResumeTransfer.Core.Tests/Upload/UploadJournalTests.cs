@@ -35,21 +35,22 @@ public sealed class UploadJournalTests : IDisposable
         var source = SourceFiles.Create(dir.File("a.bin"), 3);
         using var store = UploadStateStore.Open(source, dir.File("per-user"));
         using var journal = new UploadJournal(store);
-        journal.Record(Json(acknowledged: 7));
-
-        // The writer thread writes on its own; a crash before any flush still finds this record.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!File.Exists(store.StatePath) && DateTime.UtcNow < deadline)
+        try
         {
-            Thread.Sleep(10);
-        }
+            journal.Record(Json(acknowledged: 7));
 
-        Assert.Equal(7, store.Load()!.AcknowledgedOffset);
-        journal.Flush();
+            // The writer thread writes on its own: a crash before any flush still finds this record.
+            Assert.True(SpinWait.SpinUntil(() => File.Exists(store.StatePath), TimeSpan.FromSeconds(10)), "the state was not written within 10 s");
+            Assert.Equal(7, store.Load()!.AcknowledgedOffset);
+        }
+        finally
+        {
+            journal.Flush();
+        }
     }
 
     [Fact]
-    public void AFailedWriteSurfacesAtTheFlush()
+    public void AFailedBackgroundWriteSurfacesAtTheNextRecordAndAtTheFlush()
     {
         var source = SourceFiles.Create(dir.File("a.bin"), 3);
         using var store = UploadStateStore.Open(source, dir.File("per-user"));
@@ -59,6 +60,24 @@ public sealed class UploadJournalTests : IDisposable
         Directory.CreateDirectory(store.StatePath + ".tmp");
         journal.Record(Json(acknowledged: 1));
 
+        // Once the writer thread has failed, the next record says so, and so does the flush.
+        Assert.True(
+            SpinWait.SpinUntil(() => Throws<UnauthorizedAccessException>(() => journal.Record(Json(acknowledged: 2))), TimeSpan.FromSeconds(10)),
+            "the failed write did not surface at a later record within 10 s");
+        Assert.Throws<UnauthorizedAccessException>(() => journal.Flush());
+        Assert.False(File.Exists(store.StatePath));
+    }
+
+    [Fact]
+    public void AFailedWriteSurfacesAtTheFlushWhoeverWroteIt()
+    {
+        var source = SourceFiles.Create(dir.File("a.bin"), 3);
+        using var store = UploadStateStore.Open(source, dir.File("per-user"));
+        using var journal = new UploadJournal(store);
+        Directory.CreateDirectory(store.StatePath + ".tmp");
+        journal.Record(Json(acknowledged: 1));
+
+        // Whether the writer thread or the flush itself tried the write, the flush reports the failure.
         Assert.Throws<UnauthorizedAccessException>(() => journal.Flush());
     }
 
@@ -83,4 +102,18 @@ public sealed class UploadJournalTests : IDisposable
         ChunkSize = 1,
         AcknowledgedOffset = acknowledged,
     }.ToJson();
+
+    private static bool Throws<T>(Action action)
+        where T : Exception
+    {
+        try
+        {
+            action();
+            return false;
+        }
+        catch (T)
+        {
+            return true;
+        }
+    }
 }
