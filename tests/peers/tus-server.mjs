@@ -131,9 +131,11 @@ const withChecksum = async (req, res) => {
 const authorized = (req) => !basic || req.headers.authorization === basic;
 
 const refuse = (req, res) => {
+  // Logged before the answer goes out (stdout to a file is written synchronously), so a client that has its 401 finds
+  // the line already in the log.
+  log(req, 401);
   res.writeHead(401, { 'Tus-Resumable': '1.0.0', 'WWW-Authenticate': 'Basic realm="tus test peer"', 'Content-Type': 'text/plain' });
   res.end('Unauthorized\n');
-  log(req, 401);
 };
 
 const delay = (req) => (delayMs > 0 && req.method === 'PATCH' ? new Promise((r) => setTimeout(r, delayMs)) : Promise.resolve());
