@@ -54,15 +54,7 @@ internal sealed class UploadJournal : IDisposable
     /// <summary>Stops the writer thread and writes what is still queued, now. Throws if a write failed.</summary>
     public void Flush()
     {
-        Task? running;
-        lock (gate)
-        {
-            stopping = true;
-            running = loop;
-        }
-
-        due.Release();
-        running?.GetAwaiter().GetResult();
+        StopWriter();
         Volatile.Read(ref failure)?.Throw();
         var json = Interlocked.Exchange(ref pending, null);
         if (json is not null)
@@ -74,6 +66,13 @@ internal sealed class UploadJournal : IDisposable
     /// <summary>Stops the writer thread if <see cref="Flush"/> did not (nothing queued is written then).</summary>
     public void Dispose()
     {
+        StopWriter();
+        due.Dispose();
+    }
+
+    /// <summary>Tells the writer thread to end and waits for it; a write it has begun is finished first.</summary>
+    private void StopWriter()
+    {
         Task? running;
         lock (gate)
         {
@@ -82,16 +81,9 @@ internal sealed class UploadJournal : IDisposable
         }
 
         due.Release();
-        try
-        {
-            running?.GetAwaiter().GetResult();
-        }
-        catch (Exception)
-        {
-            // The write that failed was reported by Record or Flush, or nobody is left to report it to.
-        }
 
-        due.Dispose();
+        // The loop catches its own failures (they surface through Record and Flush), so waiting cannot throw.
+        running?.GetAwaiter().GetResult();
     }
 
     private void WriteWhenDue()
