@@ -347,31 +347,5 @@ $meta = [ordered]@{
 }
 [ordered]@{ meta = $meta; targets = $targets; results = $rows } | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $OutDir 'benchmarks.json')
 
-$md = [System.Text.StringBuilder]::new()
-[void]$md.AppendLine('# Benchmarks')
-[void]$md.AppendLine()
-[void]$md.AppendLine('Produced by `dotnet pwsh ./build.ps1 -Task Bench' + $(if ($Quick) { ' -Quick' }) + '` (bench/Invoke-Benchmark.ps1). Loopback, nginx serving random data;')
-[void]$md.AppendLine('times are whole processes including pwsh start-up; median of the runs; ratio to the scenario''s reference tool;')
-[void]$md.AppendLine('peak memory is the resident set of the whole process tree (median of the runs'' peaks; the largest in the JSON).')
-[void]$md.AppendLine()
-foreach ($k in $meta.Keys) { [void]$md.AppendLine("- $k`: $($meta[$k])") }
-[void]$md.AppendLine()
-[void]$md.AppendLine('## Targets (issue 5)')
-[void]$md.AppendLine()
-[void]$md.AppendLine('| target | goal | measured | met |')
-[void]$md.AppendLine('|---|---|---|---|')
-foreach ($t in $targets) { [void]$md.AppendLine("| $($t.Target) | $($t.Goal) | $($t.Measured) | $(if ($t.Met) { 'yes' } else { '**no**' }) |") }
-[void]$md.AppendLine()
-[void]$md.AppendLine('## All runs')
-[void]$md.AppendLine()
-[void]$md.AppendLine('| scenario | tool | median s | ratio | MiB/s | peak MiB |')
-[void]$md.AppendLine('|---|---|---:|---:|---:|---:|')
-foreach ($r in $rows) {
-    $note = if ($r.PSObject.Properties['RefetchedPercent']) { "; re-fetched $($r.RefetchedPercent) %" }
-            elseif ($r.PSObject.Properties['ResentPercent']) { "; re-sent $($r.ResentMiB) MiB = $($r.ResentPercent) %, limit $($r.LimitMiB) MiB" }
-            elseif ($r.PSObject.Properties['FilesPerSecond']) { "; $($r.FilesPerSecond) files/s" }
-            else { '' }
-    [void]$md.AppendLine("| $($r.Scenario) | $($r.Tool) | $($r.MedianSeconds) | $($r.RatioToRef) (vs $($r.Reference)$note) | $($r.MiBPerSecond) | $($r.PeakMiB) |")
-}
-Set-Content -Path (Join-Path $OutDir 'benchmarks.md') -Value $md.ToString()
+Write-BenchmarkMarkdown -Meta $meta -Targets $targets -Rows $rows -Path (Join-Path $OutDir 'benchmarks.md')
 Write-Host "Wrote $(Join-Path $OutDir 'benchmarks.md')"

@@ -1,5 +1,8 @@
-# Reads the bench rows and says, target by target (issue 5), what was measured and whether it meets the goal.
-# A target whose rows were not measured in this run (-Quick, or a peer missing) is left out rather than guessed.
+# Reads the bench rows and says, target by target (issue 5), what was measured and whether it meets the goal
+# (Get-TargetReport), and writes docs/benchmarks.md (Write-BenchmarkMarkdown). A target whose rows were not measured
+# in this run (-Quick, or a peer missing) is left out rather than guessed. To render the page again from the JSON:
+#   $j = Get-Content docs/benchmarks.json -Raw | ConvertFrom-Json -AsHashtable
+#   Write-BenchmarkMarkdown -Meta $j.meta -Targets $j.targets -Rows $j.results -Path docs/benchmarks.md
 
 function Get-TargetReport {
     param([Parameter(Mandatory)] [object[]] $Rows)
@@ -73,4 +76,40 @@ function Get-TargetReport {
         $peerText = if ($peer) { "; tus-js-client $($peer.ResentMiB) MiB" } else { '' }
         Target "$($r.Scenario), $($r.Tool)" "re-sent ≤ $($r.LimitMiB) MiB (one chunk per connection)" "$($r.ResentMiB) MiB ($($r.ResentPercent) %)$peerText" ($r.ResentMiB -le $r.LimitMiB)
     }
+}
+
+function Write-BenchmarkMarkdown {
+    param([Parameter(Mandatory)] $Meta, [object[]] $Targets = @(), [Parameter(Mandatory)] [object[]] $Rows, [Parameter(Mandatory)] [string] $Path)
+
+    # A cell's text with the table's separator escaped ('Import-Csv | Save-ResumableFile' is one cell).
+    function Cell($Value) { "$Value".Replace('|', '\|') }
+    function Has($Row, [string] $Name) { if ($Row -is [System.Collections.IDictionary]) { $Row.Contains($Name) -and $null -ne $Row[$Name] } else { $null -ne $Row.PSObject.Properties[$Name] } }
+
+    $md = [System.Text.StringBuilder]::new()
+    [void]$md.AppendLine('# Benchmarks')
+    [void]$md.AppendLine()
+    [void]$md.AppendLine('Produced by `dotnet pwsh ./build.ps1 -Task Bench' + $(if ($Meta.quick) { ' -Quick' }) + '` (bench/Invoke-Benchmark.ps1). Loopback, nginx serving random data;')
+    [void]$md.AppendLine('times are whole processes including pwsh start-up; median of the runs; ratio to the scenario''s reference tool;')
+    [void]$md.AppendLine('peak memory is the resident set of the whole process tree (median of the runs'' peaks; the largest in the JSON).')
+    [void]$md.AppendLine()
+    foreach ($k in $Meta.Keys) { [void]$md.AppendLine("- $k`: $($Meta[$k])") }
+    [void]$md.AppendLine()
+    [void]$md.AppendLine('## Targets (issue 5)')
+    [void]$md.AppendLine()
+    [void]$md.AppendLine('| target | goal | measured | met |')
+    [void]$md.AppendLine('|---|---|---|---|')
+    foreach ($t in $Targets) { [void]$md.AppendLine("| $(Cell $t.Target) | $(Cell $t.Goal) | $(Cell $t.Measured) | $(if ($t.Met) { 'yes' } else { '**no**' }) |") }
+    [void]$md.AppendLine()
+    [void]$md.AppendLine('## All runs')
+    [void]$md.AppendLine()
+    [void]$md.AppendLine('| scenario | tool | median s | ratio | MiB/s | peak MiB |')
+    [void]$md.AppendLine('|---|---|---:|---:|---:|---:|')
+    foreach ($r in $Rows) {
+        $note = if (Has $r 'RefetchedPercent') { "; re-fetched $($r.RefetchedPercent) %" }
+                elseif (Has $r 'ResentPercent') { "; re-sent $($r.ResentMiB) MiB = $($r.ResentPercent) %, limit $($r.LimitMiB) MiB" }
+                elseif (Has $r 'FilesPerSecond') { "; $($r.FilesPerSecond) files/s" }
+                else { '' }
+        [void]$md.AppendLine("| $(Cell $r.Scenario) | $(Cell $r.Tool) | $($r.MedianSeconds) | $($r.RatioToRef) (vs $(Cell $r.Reference)$note) | $($r.MiBPerSecond) | $($r.PeakMiB) |")
+    }
+    Set-Content -LiteralPath $Path -Value $md.ToString()
 }
