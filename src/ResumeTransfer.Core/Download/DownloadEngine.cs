@@ -145,38 +145,21 @@ public sealed class DownloadEngine
     private static bool NothingToCompare(TargetPaths paths, DownloadRequest request) =>
         request.ExistingTarget != ExistingTargetPolicy.Resume || (!File.Exists(paths.State) && !File.Exists(paths.Target));
 
-    private async Task<OpenedProbe> OpenFirstAsync(IOpeningProbe opener, IByteSource source, DownloadRequest request, CancellationToken cancellationToken)
-    {
-        var pipeline = RetryPipelineFactory.Create(
-            SegmentFetcher.RetryOptionsFor(request),
-            timeProvider,
-            observer,
-            $"Opening {source.DisplayUri}");
-        try
-        {
-            return await pipeline.ExecuteAsync(
-                static async (o, token) => await o.ProbeByOpeningAsync(token).ConfigureAwait(false),
-                opener,
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (TransientTransferException ex)
-        {
-            throw SegmentFetcher.GiveUp(ex, request);
-        }
-    }
+    private Task<OpenedProbe> OpenFirstAsync(IOpeningProbe opener, IByteSource source, DownloadRequest request, CancellationToken cancellationToken) =>
+        WithRetriesAsync($"Opening {source.DisplayUri}", request, token => opener.ProbeByOpeningAsync(token), cancellationToken);
 
-    private async Task<SourceProbe> ProbeAsync(IByteSource source, DownloadRequest request, CancellationToken cancellationToken)
+    private Task<SourceProbe> ProbeAsync(IByteSource source, DownloadRequest request, CancellationToken cancellationToken) =>
+        WithRetriesAsync($"Probing {source.DisplayUri}", request, token => source.ProbeAsync(token), cancellationToken);
+
+    /// <summary>Runs one request under the download's retry policy; a transient failure that outlasts it is given up as the request says.</summary>
+    private async Task<T> WithRetriesAsync<T>(string what, DownloadRequest request, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        var pipeline = RetryPipelineFactory.Create(
-            SegmentFetcher.RetryOptionsFor(request),
-            timeProvider,
-            observer,
-            $"Probing {source.DisplayUri}");
+        var pipeline = RetryPipelineFactory.Create(SegmentFetcher.RetryOptionsFor(request), timeProvider, observer, what);
         try
         {
             return await pipeline.ExecuteAsync(
-                static async (s, token) => await s.ProbeAsync(token).ConfigureAwait(false),
-                source,
+                static async (c, token) => await c(token).ConfigureAwait(false),
+                call,
                 cancellationToken).ConfigureAwait(false);
         }
         catch (TransientTransferException ex)
