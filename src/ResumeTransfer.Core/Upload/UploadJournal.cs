@@ -8,7 +8,7 @@ namespace ResumeTransfer.Core.Upload;
 /// <summary>
 /// Writes the upload state after each acknowledged chunk on a thread of its own, so the connections never wait for a
 /// flush to disk (a sequential tus upload used to stall for one fsync per chunk). Records that arrive while a write is
-/// running are coalesced into the next write, which carries the newest state: on disk the state lags by at most the
+/// running are coalesced into the next write, which serializes and carries the newest state: on disk the state lags by at most the
 /// write in progress and the one queued behind it, and <see cref="Flush"/> brings it up to date.
 /// </summary>
 /// <remarks>
@@ -18,20 +18,28 @@ namespace ResumeTransfer.Core.Upload;
 internal sealed class UploadJournal : IDisposable
 {
     private readonly UploadStateStore store;
+    private readonly Func<string> snapshot;
     private readonly object gate = new();
     private readonly SemaphoreSlim due = new(0);
-    private string? pending;
+    private bool pending;
     private Task? loop;
     private bool stopping;
     private ExceptionDispatchInfo? failure;
 
-    public UploadJournal(UploadStateStore store)
+    /// <param name="store">Where the state goes.</param>
+    /// <param name="snapshot">
+    /// The newest state as JSON, taken when a write starts (on the writer thread, never under this journal's lock), so
+    /// records that a write coalesces are not serialized at all: with thousands of parts, serializing after every
+    /// chunk would cost time in proportion to the square of the part count.
+    /// </param>
+    public UploadJournal(UploadStateStore store, Func<string> snapshot)
     {
         this.store = store;
+        this.snapshot = snapshot;
     }
 
-    /// <summary>Queues <paramref name="json"/> (the newest state) for writing. Throws if an earlier write failed.</summary>
-    public void Record(string json)
+    /// <summary>Says the state changed: it is written soon. Throws if an earlier write failed.</summary>
+    public void Record()
     {
         Volatile.Read(ref failure)?.Throw();
         lock (gate)
@@ -41,8 +49,8 @@ internal sealed class UploadJournal : IDisposable
                 throw new InvalidOperationException("The upload journal was flushed for the last time.");
             }
 
-            var idle = pending is null;
-            pending = json;
+            var idle = !pending;
+            pending = true;
             loop ??= Task.Factory.StartNew(WriteWhenDue, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (idle)
             {
@@ -51,15 +59,14 @@ internal sealed class UploadJournal : IDisposable
         }
     }
 
-    /// <summary>Stops the writer thread and writes what is still queued, now. Throws if a write failed.</summary>
+    /// <summary>Stops the writer thread and writes what is still pending, now. Throws if a write failed.</summary>
     public void Flush()
     {
         StopWriter();
         Volatile.Read(ref failure)?.Throw();
-        var json = Interlocked.Exchange(ref pending, null);
-        if (json is not null)
+        if (TakePending())
         {
-            store.SaveJson(json);
+            store.SaveJson(snapshot());
         }
     }
 
@@ -86,31 +93,37 @@ internal sealed class UploadJournal : IDisposable
         running?.GetAwaiter().GetResult();
     }
 
+    private bool TakePending()
+    {
+        lock (gate)
+        {
+            var was = pending;
+            pending = false;
+            return was;
+        }
+    }
+
     private void WriteWhenDue()
     {
         while (true)
         {
             due.Wait();
-            string? json;
             lock (gate)
             {
                 if (stopping)
                 {
                     return;
                 }
-
-                json = pending;
-                pending = null;
             }
 
-            if (json is null)
+            if (!TakePending())
             {
                 continue;
             }
 
             try
             {
-                store.SaveJson(json);
+                store.SaveJson(snapshot());
             }
             catch (Exception ex)
             {

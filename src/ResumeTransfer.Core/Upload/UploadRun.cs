@@ -342,7 +342,7 @@ internal sealed class UploadRun
     {
         var queue = new ConcurrentQueue<UploadChunk>(todo);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var written = journal = new UploadJournal(store!);
+        using var written = journal = new UploadJournal(store!, SnapshotState);
         var workers = Enumerable.Range(0, connections).Select(async _ =>
         {
             progress.ConnectionStarted();
@@ -446,7 +446,16 @@ internal sealed class UploadRun
 
             bytesSent += receipt.BytesSent ?? receipt.Length;
             state.UpdatedUtc = time.GetUtcNow();
-            journal!.Record(state.ToJson());
+            journal!.Record();
+        }
+    }
+
+    /// <summary>The state as JSON, taken under the lock the workers update it under (the journal's writer thread calls it).</summary>
+    private string SnapshotState()
+    {
+        lock (gate)
+        {
+            return state.ToJson();
         }
     }
 

@@ -8,6 +8,9 @@ public sealed class UploadJournalTests : IDisposable
 {
     private readonly TempDir dir = new("rt-journal");
 
+    // What the journal's snapshot serializes: the upload's acknowledged offset as the test sets it.
+    private long acknowledged;
+
     public void Dispose() => dir.Dispose();
 
     [Fact]
@@ -15,11 +18,12 @@ public sealed class UploadJournalTests : IDisposable
     {
         var source = SourceFiles.Create(dir.File("a.bin"), 3);
         using var store = UploadStateStore.Open(source, dir.File("per-user"));
-        using (var journal = new UploadJournal(store))
+        using (var journal = new UploadJournal(store, Snapshot))
         {
             for (var i = 1; i <= 200; i++)
             {
-                journal.Record(Json(acknowledged: i));
+                Acknowledge(i);
+                journal.Record();
             }
 
             journal.Flush();
@@ -30,14 +34,55 @@ public sealed class UploadJournalTests : IDisposable
     }
 
     [Fact]
+    public void RecordsThatArriveDuringAWriteAreSerializedOnceForTheNextWrite()
+    {
+        var source = SourceFiles.Create(dir.File("a.bin"), 3);
+        using var store = UploadStateStore.Open(source, dir.File("per-user"));
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var calls = 0;
+        string Slow()
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                entered.Set();
+                release.Wait(TimeSpan.FromSeconds(10));
+            }
+
+            return Snapshot();
+        }
+
+        using (var journal = new UploadJournal(store, Slow))
+        {
+            Acknowledge(1);
+            journal.Record();
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(10)), "the writer thread did not start a write within 10 s");
+
+            // 99 more records while the first write is held: they make one more write, not 99.
+            for (var i = 2; i <= 100; i++)
+            {
+                Acknowledge(i);
+                journal.Record();
+            }
+
+            release.Set();
+            journal.Flush();
+        }
+
+        Assert.Equal(2, calls);
+        Assert.Equal(100, store.Load()!.AcknowledgedOffset);
+    }
+
+    [Fact]
     public void ARecordIsWrittenWithoutAFlush()
     {
         var source = SourceFiles.Create(dir.File("a.bin"), 3);
         using var store = UploadStateStore.Open(source, dir.File("per-user"));
-        using var journal = new UploadJournal(store);
+        using var journal = new UploadJournal(store, Snapshot);
         try
         {
-            journal.Record(Json(acknowledged: 7));
+            Acknowledge(7);
+            journal.Record();
 
             // The writer thread writes on its own: a crash before any flush still finds this record.
             Assert.True(SpinWait.SpinUntil(() => File.Exists(store.StatePath), TimeSpan.FromSeconds(10)), "the state was not written within 10 s");
@@ -54,15 +99,16 @@ public sealed class UploadJournalTests : IDisposable
     {
         var source = SourceFiles.Create(dir.File("a.bin"), 3);
         using var store = UploadStateStore.Open(source, dir.File("per-user"));
-        using var journal = new UploadJournal(store);
+        using var journal = new UploadJournal(store, Snapshot);
 
         // A directory where the temporary state file must go: the write cannot create it.
         Directory.CreateDirectory(store.StatePath + ".tmp");
-        journal.Record(Json(acknowledged: 1));
+        Acknowledge(1);
+        journal.Record();
 
         // Once the writer thread has failed, the next record says so, and so does the flush.
         Assert.True(
-            SpinWait.SpinUntil(() => Throws<UnauthorizedAccessException>(() => journal.Record(Json(acknowledged: 2))), TimeSpan.FromSeconds(10)),
+            SpinWait.SpinUntil(() => Throws<UnauthorizedAccessException>(() => journal.Record()), TimeSpan.FromSeconds(10)),
             "the failed write did not surface at a later record within 10 s");
         Assert.Throws<UnauthorizedAccessException>(() => journal.Flush());
         Assert.False(File.Exists(store.StatePath));
@@ -73,9 +119,10 @@ public sealed class UploadJournalTests : IDisposable
     {
         var source = SourceFiles.Create(dir.File("a.bin"), 3);
         using var store = UploadStateStore.Open(source, dir.File("per-user"));
-        using var journal = new UploadJournal(store);
+        using var journal = new UploadJournal(store, Snapshot);
         Directory.CreateDirectory(store.StatePath + ".tmp");
-        journal.Record(Json(acknowledged: 1));
+        Acknowledge(1);
+        journal.Record();
 
         // Whether the writer thread or the flush itself tried the write, the flush reports the failure.
         Assert.Throws<UnauthorizedAccessException>(() => journal.Flush());
@@ -86,21 +133,23 @@ public sealed class UploadJournalTests : IDisposable
     {
         var source = SourceFiles.Create(dir.File("a.bin"), 3);
         using var store = UploadStateStore.Open(source, dir.File("per-user"));
-        using var journal = new UploadJournal(store);
+        using var journal = new UploadJournal(store, Snapshot);
         journal.Flush();
 
-        Assert.Throws<InvalidOperationException>(() => journal.Record(Json(acknowledged: 1)));
+        Assert.Throws<InvalidOperationException>(() => journal.Record());
         Assert.False(File.Exists(store.StatePath));
     }
 
-    private static string Json(long acknowledged) => new UploadState
+    private void Acknowledge(long offset) => Interlocked.Exchange(ref acknowledged, offset);
+
+    private string Snapshot() => new UploadState
     {
         Protocol = UploadProtocolKind.Tus,
         Target = "http://127.0.0.1/files",
         SourcePath = "/data/a.bin",
         UploadUrl = "http://127.0.0.1/files/1",
         ChunkSize = 1,
-        AcknowledgedOffset = acknowledged,
+        AcknowledgedOffset = Interlocked.Read(ref acknowledged),
     }.ToJson();
 
     private static bool Throws<T>(Action action)
