@@ -57,6 +57,9 @@ function Clear-Downloads {
     & sync
 }
 
+# The middle value (the lower of the two middle ones for an even count).
+function Get-Median([double[]] $Values) { ($Values | Sort-Object)[[int][math]::Floor(($Values.Count - 1) / 2)] }
+
 # Runs each tool of one scenario in turn, Runs times; returns one row per tool.
 function Invoke-Scenario {
     param([string] $Scenario, [string] $Reference, [System.Collections.Specialized.OrderedDictionary] $Tools, [long] $Bytes = 0, [int] $RunCount = $Runs)
@@ -74,10 +77,9 @@ function Invoke-Scenario {
             Write-Host ("   {0,-28} {1,7:0.000} s  {2,6:0} MiB" -f $name, $m.Seconds, ($m.PeakBytes / 1MB))
         }
     }
-    $median = { param($xs) $s = $xs | Sort-Object; $s[[int][math]::Floor(($s.Count - 1) / 2)] }
-    $refMedian = & $median $times[$Reference]
+    $refMedian = Get-Median $times[$Reference]
     foreach ($name in $Tools.Keys) {
-        $med = & $median $times[$name]
+        $med = Get-Median $times[$name]
         [pscustomobject]@{
             Scenario      = $Scenario
             Tool          = $name
@@ -88,7 +90,7 @@ function Invoke-Scenario {
             MiBPerSecond  = if ($Bytes) { [math]::Round($Bytes / 1MB / $med, 1) } else { $null }
             # Peak memory varies by several MiB from run to run (GC and JIT timing): the median of the runs'
             # peaks, like the time, and the largest beside it.
-            PeakMiB       = [math]::Round((& $median $peaks[$name]) / 1MB, 1)
+            PeakMiB       = [math]::Round((Get-Median $peaks[$name]) / 1MB, 1)
             MaxPeakMiB    = [math]::Round(($peaks[$name] | Measure-Object -Maximum).Maximum / 1MB, 1)
         }
     }
@@ -109,8 +111,7 @@ function Invoke-InnerScenario {
         $peaks.Add($m.PeakBytes)
         Write-Host ("   {0,-28} {1,7:0.000} s inside pwsh" -f $Tool, $inner[-1])
     }
-    $median = { param($xs) $s = $xs | Sort-Object; $s[[int][math]::Floor(($s.Count - 1) / 2)] }
-    $med = & $median $inner
+    $med = Get-Median $inner
     $ref = $rows | Where-Object { $_.Scenario -eq $Scenario -and $_.Tool -eq $Reference } | Select-Object -First 1
     [pscustomobject]@{
         Scenario       = $Scenario
@@ -120,7 +121,7 @@ function Invoke-InnerScenario {
         RatioToRef     = [math]::Round($med / $ref.MedianSeconds, 3)
         Reference      = $Reference
         MiBPerSecond   = $null
-        PeakMiB        = [math]::Round((& $median $peaks) / 1MB, 1)
+        PeakMiB        = [math]::Round((Get-Median $peaks) / 1MB, 1)
         MaxPeakMiB     = [math]::Round(($peaks | Measure-Object -Maximum).Maximum / 1MB, 1)
         FilesPerSecond = [math]::Round($Files / $med)
     }
