@@ -349,6 +349,13 @@ function Invoke-Bench {
         Write-Host 'bench/ not yet implemented (see issue 5)'
         return
     }
+    # What the comparisons run against, installed when missing as .ci/run does for the tests: nginx, python3-swift,
+    # curl and aria2 (Debian packages), and the node peers and clients (tus-js-client, lib-storage) in tests/peers.
+    if ($IsLinux -and (Get-Command apt-get -CommandType Application -ErrorAction SilentlyContinue)) {
+        Write-Step 'Debian packages for the bench (.ci/install-packages --bench)'
+        Invoke-Native bash @((Join-Path $Root '.ci/install-packages'), '--bench')
+    }
+    Install-TestPeers
     Invoke-Build
     $benchArgs = @($PwshDll, '-NoProfile', '-NonInteractive', '-File', $entry, '-ModulePath', $ModuleDir)
     if ($Quick) { $benchArgs += '-Quick' }
