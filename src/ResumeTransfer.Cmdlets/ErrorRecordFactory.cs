@@ -31,6 +31,8 @@ internal static class ErrorRecordFactory
         TransferErrorKind.InvalidFileName => ErrorCategory.InvalidArgument,
         TransferErrorKind.TooManyRedirects => ErrorCategory.InvalidOperation,
         TransferErrorKind.HttpError => ErrorCategory.InvalidOperation,
+        TransferErrorKind.DiskFull => ErrorCategory.WriteError,
+        TransferErrorKind.InsecureRedirect => ErrorCategory.SecurityError,
         _ => ErrorCategory.NotSpecified,
     };
 

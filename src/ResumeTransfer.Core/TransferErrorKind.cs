@@ -36,4 +36,8 @@ public enum TransferErrorKind
     NotFound,
     /// <summary>Input given by the caller is not valid.</summary>
     InvalidArgument,
+    /// <summary>The disk has no room for the data; the state is saved, so -Resume continues once space is freed.</summary>
+    DiskFull,
+    /// <summary>A redirect (or a stored upload address) would move from https to unencrypted http.</summary>
+    InsecureRedirect,
 }

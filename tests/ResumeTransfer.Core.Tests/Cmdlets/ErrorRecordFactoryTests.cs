@@ -23,6 +23,8 @@ public sealed class ErrorRecordFactoryTests
         { TransferErrorKind.InvalidFileName, ErrorCategory.InvalidArgument },
         { TransferErrorKind.TooManyRedirects, ErrorCategory.InvalidOperation },
         { TransferErrorKind.HttpError, ErrorCategory.InvalidOperation },
+        { TransferErrorKind.DiskFull, ErrorCategory.WriteError },
+        { TransferErrorKind.InsecureRedirect, ErrorCategory.SecurityError },
     };
 
     [Theory]
