@@ -115,6 +115,8 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
             Headers = RequestHeaders,
             Credential = Credential?.GetNetworkCredential(),
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+            AllowInsecureRedirect = AllowInsecureRedirect,
+            PreserveHeadersOnRedirect = PreserveHeadersOnRedirect,
             UserAgent = UserAgent,
             // The engine checks the hash's form against the algorithm (InvalidArgument) before it touches anything.
             ExpectedHash = string.IsNullOrWhiteSpace(ExpectedHash) ? null : ExpectedHash,

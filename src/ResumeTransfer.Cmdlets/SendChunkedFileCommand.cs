@@ -155,6 +155,8 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             Headers = RequestHeaders,
             Credential = Credential?.GetNetworkCredential(),
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+            AllowInsecureRedirect = AllowInsecureRedirect,
+            PreserveHeadersOnRedirect = PreserveHeadersOnRedirect,
             Endpoint = Endpoint,
             Region = Region,
             Metadata = metadata,

@@ -54,6 +54,17 @@ public abstract class TransferCmdlet : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
+    /// <summary>Lets a redirect (or a tus upload URL) lead from https to plain http; refused with InsecureRedirect without it.</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecureRedirect { get; set; }
+
+    /// <summary>
+    /// Keeps every header the user gave (and -Credential) on a redirect to another origin. Without it they go to the
+    /// origin of -Uri only, like Invoke-WebRequest's -PreserveAuthorizationOnRedirect but for all of them.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter PreserveHeadersOnRedirect { get; set; }
+
     /// <summary>The User-Agent header.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]

@@ -47,6 +47,12 @@ public sealed class DownloadRequest
     /// <summary>Allow <see cref="Credential"/> or an Authorization header over plain http.</summary>
     public bool AllowUnencryptedAuthentication { get; init; }
 
+    /// <summary>Allow a redirect (or a stored or announced upload URL) from https to plain http.</summary>
+    public bool AllowInsecureRedirect { get; init; }
+
+    /// <summary>Send the user's headers and credential to other origins too after a redirect (off: the requested origin only).</summary>
+    public bool PreserveHeadersOnRedirect { get; init; }
+
     public string? UserAgent { get; init; }
 
     /// <summary>Expected hash of the whole file, hex; the part file is renamed only when it matches.</summary>

@@ -65,6 +65,12 @@ public sealed record UploadRequest
     /// <summary>Allow <see cref="Credential"/> or an Authorization header over plain http (tus, chunk API).</summary>
     public bool AllowUnencryptedAuthentication { get; init; }
 
+    /// <summary>Allow a redirect (or a stored or announced upload URL) from https to plain http.</summary>
+    public bool AllowInsecureRedirect { get; init; }
+
+    /// <summary>Send the user's headers and credential to other origins too after a redirect (off: the requested origin only).</summary>
+    public bool PreserveHeadersOnRedirect { get; init; }
+
     /// <summary>S3-compatible service address (e.g. http://127.0.0.1:9000); null = AWS.</summary>
     public Uri? Endpoint { get; init; }
 
