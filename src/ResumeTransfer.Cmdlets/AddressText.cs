@@ -1,13 +1,11 @@
 using System;
+using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Cmdlets;
 
-/// <summary>Addresses as the -WhatIf/-Confirm text and progress show them.</summary>
+/// <summary>Addresses as -WhatIf/-Confirm, progress and error records show them.</summary>
 internal static class AddressText
 {
-    /// <summary>The address without user:password (the rest is what the user typed).</summary>
-    public static string ForDisplay(Uri uri) =>
-        uri.IsAbsoluteUri && uri.UserInfo.Length > 0
-            ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.ToString()
-            : uri.OriginalString;
+    /// <summary>The address with user info and query masked (<see cref="HttpOrigin.Redacted"/>): they often carry secrets.</summary>
+    public static string ForDisplay(Uri uri) => HttpOrigin.Redacted(uri);
 }

@@ -110,14 +110,16 @@ internal sealed class RequestDispatcher(RequestLog log, CancellationToken server
             headers[header.Key] = header.Value.ToString();
         }
 
+        static bool Is(IPAddress? local, IPAddress address) => local is not null && (local.Equals(address) || local.Equals(address.MapToIPv6()));
+
         static string? Header(IHeaderDictionary h, string name) => h.TryGetValue(name, out var v) ? v.ToString() : null;
 
         IPAddress? local = context.Connection.LocalIpAddress;
         var entry = new LoggedRequest
         {
             Time = DateTimeOffset.UtcNow,
-            Listener = local is not null && (local.Equals(OtherAddress) || local.Equals(OtherAddress.MapToIPv6()))
-                ? LoggedRequest.OtherListener
+            Listener = Is(local, OtherAddress) ? LoggedRequest.OtherListener
+                : Is(local, TestServerHost.SecureAddress) ? LoggedRequest.SecureListener
                 : LoggedRequest.BaseListener,
             Method = request.Method,
             PathAndQuery = request.Path.ToUriComponent() + request.QueryString.ToUriComponent(),

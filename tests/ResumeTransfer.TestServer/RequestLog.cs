@@ -13,6 +13,9 @@ public sealed class LoggedRequest
     /// <summary><see cref="Listener"/> value for the 127.0.0.2 origin (<see cref="TestServerHost.OtherOriginUri"/>).</summary>
     public const string OtherListener = "other";
 
+    /// <summary><see cref="Listener"/> value for the https origin on 127.0.0.3 (<see cref="TestServerHost.SecureUri"/>).</summary>
+    public const string SecureListener = "secure";
+
     private int _statusCode;
     private long _bodyBytesSent;
     private string? _error;

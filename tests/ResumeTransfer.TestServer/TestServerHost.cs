@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using ResumeTransfer.TestServer.ChunkApi;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -7,7 +8,9 @@ namespace ResumeTransfer.TestServer;
 
 /// <summary>
 /// The fault-injecting HTTP test server on a real Kestrel socket: <c>http://127.0.0.1:&lt;port&gt;</c> (<see cref="BaseUri"/>)
-/// and <c>http://127.0.0.2:&lt;port&gt;</c> (<see cref="OtherOriginUri"/>, a second origin for cross-origin redirects).
+/// and <c>http://127.0.0.2:&lt;port&gt;</c> (<see cref="OtherOriginUri"/>, a second origin for cross-origin redirects), and
+/// <c>https://127.0.0.3:&lt;port&gt;</c> (<see cref="SecureUri"/>, the same endpoints over TLS with the self-signed
+/// <see cref="Certificate"/>, for https-to-http redirect tests).
 /// </summary>
 /// <remarks>
 /// <para><b>Content.</b> <c>GET|HEAD /files/{name}?size=N[&amp;seed=S][&amp;version=V]</c> serves N deterministic bytes
@@ -53,8 +56,10 @@ public sealed class TestServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri, string chunkStorage, ChunkApiLog chunkLog)
+    private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri, Uri secureUri, X509Certificate2 certificate, string chunkStorage, ChunkApiLog chunkLog)
     {
+        SecureUri = secureUri;
+        Certificate = certificate;
         _app = app;
         Log = log;
         BaseUri = baseUri;
@@ -81,6 +86,15 @@ public sealed class TestServerHost : IAsyncDisposable
     /// <summary><c>http://127.0.0.2:port/</c>: a different origin on the same server.</summary>
     public Uri OtherOriginUri { get; }
 
+    /// <summary><c>https://127.0.0.3:port/</c>: the same server over TLS, with <see cref="Certificate"/>.</summary>
+    public Uri SecureUri { get; }
+
+    /// <summary>The https listener's self-signed certificate (public part is what a test trusts).</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>The address of the https listener; it names the certificate.</summary>
+    internal static IPAddress SecureAddress { get; } = IPAddress.Parse("127.0.0.3");
+
     public RequestLog Log { get; }
 
     /// <summary>Starts a server on ephemeral ports (or the given ones) and returns once both listeners accept connections.</summary>
@@ -89,6 +103,7 @@ public sealed class TestServerHost : IAsyncDisposable
 
     internal static async Task<TestServerHost> StartAsync(int basePort, int otherPort, bool consoleErrors, CancellationToken cancellationToken)
     {
+        X509Certificate2 certificate = TestCertificate.Create();
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -100,6 +115,7 @@ public sealed class TestServerHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(IPAddress.Loopback, basePort);
             kestrel.Listen(IPAddress.Parse("127.0.0.2"), otherPort);
+            kestrel.Listen(SecureAddress, 0, listen => listen.UseHttps(certificate));
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         // In a test process the host must not take over SIGTERM/SIGINT; the standalone Program handles signals itself.
@@ -122,6 +138,7 @@ public sealed class TestServerHost : IAsyncDisposable
 
         Uri? baseUri = null;
         Uri? otherUri = null;
+        Uri? secureUri = null;
         ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (string address in addresses)
         {
@@ -130,19 +147,23 @@ public sealed class TestServerHost : IAsyncDisposable
             {
                 otherUri = uri;
             }
+            else if (uri.Host == SecureAddress.ToString())
+            {
+                secureUri = uri;
+            }
             else
             {
                 baseUri = uri;
             }
         }
 
-        if (baseUri is null || otherUri is null)
+        if (baseUri is null || otherUri is null || secureUri is null)
         {
             await app.DisposeAsync();
-            throw new InvalidOperationException("Kestrel did not report both listener addresses: " + string.Join(", ", addresses));
+            throw new InvalidOperationException("Kestrel did not report all three listener addresses: " + string.Join(", ", addresses));
         }
 
-        return new TestServerHost(app, log, baseUri, otherUri, chunkStorage, chunkLog);
+        return new TestServerHost(app, log, baseUri, otherUri, secureUri, certificate, chunkStorage, chunkLog);
     }
 
     /// <summary>An absolute URL on <see cref="BaseUri"/> for a path-and-query such as <c>"files/a.bin?size=10&amp;tag=t"</c>.</summary>
@@ -150,6 +171,9 @@ public sealed class TestServerHost : IAsyncDisposable
 
     /// <summary>An absolute URL on <see cref="OtherOriginUri"/>.</summary>
     public Uri OtherUrl(string pathAndQuery) => new(OtherOriginUri, pathAndQuery.TrimStart('/'));
+
+    /// <summary>An absolute URL on <see cref="SecureUri"/>.</summary>
+    public Uri SecureUrl(string pathAndQuery) => new(SecureUri, pathAndQuery.TrimStart('/'));
 
     /// <summary>Hex SHA-256 of the content /files serves for (size, seed, version).</summary>
     public string Sha256(long size, int seed = 1, int version = 1) => DeterministicContent.Sha256(size, seed, version);
@@ -177,6 +201,7 @@ public sealed class TestServerHost : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
+        Certificate.Dispose();
         try
         {
             Directory.Delete(ChunkStorageDirectory, recursive: true);

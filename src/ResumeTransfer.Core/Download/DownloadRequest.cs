@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;
 
@@ -16,7 +17,7 @@ public enum ExistingTargetPolicy
 }
 
 /// <summary>One download, as the caller asked for it. Immutable once handed to the engine.</summary>
-public sealed class DownloadRequest
+public sealed class DownloadRequest : IRequestOptions
 {
     /// <summary>Default parallel connections per file; see README for why 4.</summary>
     public const int DefaultConnections = 4;

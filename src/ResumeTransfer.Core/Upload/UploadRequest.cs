@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 
@@ -29,7 +30,7 @@ public enum ExistingUploadPolicy
 }
 
 /// <summary>One upload, as the caller asked for it. Immutable once handed to the engine.</summary>
-public sealed record UploadRequest
+public sealed record UploadRequest : IRequestOptions
 {
     /// <summary>Default parallel connections for protocols that allow them (S3, chunk API); tus is always sequential.</summary>
     public const int DefaultConnections = 4;

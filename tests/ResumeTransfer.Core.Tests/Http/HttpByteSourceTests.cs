@@ -4,6 +4,7 @@ using ResumeTransfer.Core.Download;
 using ResumeTransfer.Core.Sources;
 using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.TestServer;
 using Xunit;
 
@@ -49,7 +50,7 @@ public sealed class HttpByteSourceTests : IClassFixture<TestServerFixture>, IDis
         Assert.Equal("identity", entry.AcceptEncoding);
         Assert.Null(entry.IfRange);
         Assert.Equal(206, entry.StatusCode);
-        Assert.Equal(RequestHeaderPlan.DefaultUserAgent, entry.UserAgent);
+        Assert.Equal(RequestPolicy.DefaultUserAgent, entry.UserAgent);
         Assert.StartsWith("ResumeTransfer/", entry.UserAgent, StringComparison.Ordinal);
     }
 
@@ -723,13 +724,17 @@ public sealed class HttpByteSourceTests : IClassFixture<TestServerFixture>, IDis
     }
 
     [Fact]
-    public async Task CrossOriginRedirectDropsAuthorizationAndCookie()
+    public async Task CrossOriginRedirectDropsEveryHeaderTheUserGave()
     {
         var tag = TestTags.New();
         var target = Server.OtherUrl($"files/a.bin?size={Size}&tag={tag}");
         using var source = Source(
             Server.Url($"redirect?to={Uri.EscapeDataString(target.AbsoluteUri)}&code=302&tag={tag}"),
-            headers: new() { ["Authorization"] = "Bearer secret-token", ["Cookie"] = "session=abc", ["X-Other"] = "kept" },
+            headers: new()
+            {
+                ["Authorization"] = "Bearer secret-token", ["Cookie"] = "session=abc", ["X-Api-Key"] = "key-123",
+                ["PRIVATE-TOKEN"] = "glpat-456", ["Proxy-Authorization"] = "Basic cHJveHk6cHc=", ["X-Other"] = "plain",
+            },
             allowUnencrypted: true);
 
         var probe = await source.ProbeAsync(CancellationToken.None);
@@ -744,16 +749,88 @@ public sealed class HttpByteSourceTests : IClassFixture<TestServerFixture>, IDis
         Assert.Equal(LoggedRequest.BaseListener, log[0].Listener);
         Assert.Equal("Bearer secret-token", log[0].Authorization);
         Assert.Equal("session=abc", log[0].Cookie);
+        Assert.Equal("key-123", log[0].Headers["X-Api-Key"]);
         foreach (var entry in log.Skip(1))
         {
             Assert.Equal(LoggedRequest.OtherListener, entry.Listener);
             Assert.StartsWith("/files/", entry.PathAndQuery, StringComparison.Ordinal);
             Assert.Null(entry.Authorization);
             Assert.Null(entry.Cookie);
-            Assert.Equal("kept", entry.Headers["X-Other"]);
+            foreach (var name in new[] { "X-Api-Key", "PRIVATE-TOKEN", "Proxy-Authorization", "X-Other" })
+            {
+                Assert.False(entry.Headers.ContainsKey(name), name + " reached the other origin");
+            }
         }
 
-        Assert.Contains(observer.Messages, m => m.Text.Contains("are not sent to http://127.0.0.2", StringComparison.Ordinal));
+        var said = Assert.Single(observer.Messages, m => m.Text.Contains("are not sent to http://127.0.0.2", StringComparison.Ordinal)).Text;
+        Assert.Contains("X-Api-Key, PRIVATE-TOKEN, Proxy-Authorization", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("key-123", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PreserveHeadersOnRedirectSendsThemAndTheCredentialToTheOtherOrigin()
+    {
+        var tag = TestTags.New();
+        var target = Server.OtherUrl($"auth/files/a.bin?size={Size}&tag={tag}");
+        using var source = Source(
+            Server.Url($"redirect?to={Uri.EscapeDataString(target.AbsoluteUri)}&code=302&tag={tag}"),
+            credential: new NetworkCredential("user", "pass"),
+            headers: new() { ["X-Api-Key"] = "key-123" },
+            allowUnencrypted: true,
+            preserveHeaders: true);
+
+        var probe = await source.ProbeAsync(CancellationToken.None);
+
+        Assert.Equal(Size, probe.Identity.Length);
+        var other = Server.Log.ForTag(tag)[1];
+        Assert.Equal(LoggedRequest.OtherListener, other.Listener);
+        Assert.Equal("Basic dXNlcjpwYXNz", other.Authorization);
+        Assert.Equal("key-123", other.Headers["X-Api-Key"]);
+        Assert.Equal(206, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task RedirectFromHttpsToHttpIsInsecureRedirectUnlessAllowed()
+    {
+        var tag = TestTags.New();
+        var plain = Server.Url($"files/a.bin?size={Size}&tag={tag}");
+        var start = Server.SecureUrl($"redirect?to={Uri.EscapeDataString(plain.AbsoluteUri)}&code=302&tag={tag}");
+        using var trusting = TrustingTheTestCertificate();
+
+        using (var refused = Source(start, client: trusting))
+        {
+            var ex = await Assert.ThrowsAsync<TransferException>(() => refused.ProbeAsync(CancellationToken.None));
+            Assert.Equal(TransferErrorKind.InsecureRedirect, ex.Kind);
+            Assert.Contains("-AllowInsecureRedirect", ex.Message, StringComparison.Ordinal);
+        }
+
+        var log = Server.Log.ForTag(tag);
+        Assert.Equal(LoggedRequest.SecureListener, Assert.Single(log).Listener); // nothing went to the http address
+
+        using var allowed = Source(start, client: trusting, allowInsecureRedirect: true);
+        var probe = await allowed.ProbeAsync(CancellationToken.None);
+        Assert.Equal(Size, probe.Identity.Length);
+        Assert.Equal(LoggedRequest.BaseListener, Server.Log.ForTag(tag)[^1].Listener);
+    }
+
+    [Fact]
+    public async Task UserInfoInTheAddressIsTheCredentialAndIsNeverShown()
+    {
+        var tag = TestTags.New();
+        var withUser = new UriBuilder(Server.Url($"auth/files/a.bin?size={Size}&user=alice&pass=s3cret&tag={tag}")) { UserName = "alice", Password = "s3cret" }.Uri;
+
+        var refused = Assert.Throws<TransferException>(() => Source(withUser));
+        Assert.Equal(TransferErrorKind.InvalidArgument, refused.Kind);
+        Assert.DoesNotContain("s3cret", refused.Message, StringComparison.Ordinal);
+
+        using var source = Source(withUser, allowUnencrypted: true);
+        var probe = await source.ProbeAsync(CancellationToken.None);
+
+        Assert.Equal(Size, probe.Identity.Length);
+        var entry = Assert.Single(Server.Log.ForTag(tag));
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:s3cret")), entry.Authorization);
+        Assert.DoesNotContain("alice", source.DisplayUri.AbsoluteUri, StringComparison.Ordinal);
+        Assert.All(observer.Messages, m => Assert.DoesNotContain("s3cret", m.Text, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -904,9 +981,12 @@ public sealed class HttpByteSourceTests : IClassFixture<TestServerFixture>, IDis
         Dictionary<string, string>? headers = null,
         bool allowUnencrypted = false,
         string? userAgent = null,
-        int maximumRedirects = 10) =>
+        int maximumRedirects = 10,
+        bool preserveHeaders = false,
+        bool allowInsecureRedirect = false,
+        HttpClient? client = null) =>
         new(
-            client,
+            client ?? this.client,
             new DownloadRequest
             {
                 Uri = uri,
@@ -917,8 +997,22 @@ public sealed class HttpByteSourceTests : IClassFixture<TestServerFixture>, IDis
                 AllowUnencryptedAuthentication = allowUnencrypted,
                 UserAgent = userAgent,
                 MaximumRedirects = maximumRedirects,
+                PreserveHeadersOnRedirect = preserveHeaders,
+                AllowInsecureRedirect = allowInsecureRedirect,
             },
             observer);
+
+    /// <summary>A client like the cmdlets' that trusts the test server's own certificate and no other.</summary>
+    private HttpClient TrustingTheTestCertificate()
+    {
+        var thumbprint = Server.Certificate.Thumbprint;
+        return new HttpClient(new HttpClientHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == thumbprint,
+        });
+    }
 
     private static async Task<byte[]> ReadAllAsync(Stream stream)
     {

@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Download;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Sources.Http;
 
@@ -21,6 +22,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     private readonly DownloadRequest request;
     private readonly ITransferObserver observer;
     private readonly RangeRequestSender sender;
+    private readonly Uri requestUri;
 
     // Where the redirects of the probe led. Range requests of this run go there directly: one round trip less per
     // segment, and every segment comes from the server the probe measured (a redirector that spreads requests over
@@ -53,15 +55,9 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         }
 
         DisplayUri = HttpOrigin.ForDisplay(uri);
-        var headers = new RequestHeaderPlan(request, observer);
-        if (uri.Scheme == Uri.UriSchemeHttp && (request.Credential is not null || headers.HasAuthorizationHeader) && !request.AllowUnencryptedAuthentication)
-        {
-            throw new TransferException(
-                TransferErrorKind.InvalidArgument,
-                $"A credential or an Authorization header would be sent in plain text to {DisplayUri}. Use an https address, or, if you accept the risk, add -AllowUnencryptedAuthentication.");
-        }
-
-        sender = new RangeRequestSender(client, headers, uri, request.MaximumRedirects, request.StallTimeout, observer);
+        var policy = new RequestPolicy(request, RangeRequestSender.Controlled, observer);
+        requestUri = policy.RequestUri;
+        sender = new RangeRequestSender(client, policy, request.MaximumRedirects, request.StallTimeout);
     }
 
     /// <inheritdoc />
@@ -73,7 +69,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     /// </summary>
     public async Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken)
     {
-        var sent = await sender.SendAsync(request.Uri, 0, 0, validator: null, cancellationToken).ConfigureAwait(false);
+        var sent = await sender.SendAsync(requestUri, 0, 0, validator: null, cancellationToken).ConfigureAwait(false);
         using var response = sent.Response;
         var where = HttpOrigin.ForDisplay(sent.Uri);
         RemoteIdentity identity;
@@ -95,7 +91,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                 supportsRanges = true;
                 break;
             default:
-                throw HttpFailures.FromStatus(response, where, sent.SecretsWithheld);
+                throw HttpFailures.FromStatus(response, null, sent.SecretsWithheld);
         }
 
         return Describe(response, sent.Uri, identity, supportsRanges);
@@ -108,7 +104,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     /// </summary>
     async Task<OpenedProbe> IOpeningProbe.ProbeByOpeningAsync(CancellationToken cancellationToken)
     {
-        var sent = await sender.SendAsync(request.Uri, 0, null, validator: null, cancellationToken).ConfigureAwait(false);
+        var sent = await sender.SendAsync(requestUri, 0, null, validator: null, cancellationToken).ConfigureAwait(false);
         var response = sent.Response;
         var where = HttpOrigin.ForDisplay(sent.Uri);
         try
@@ -142,7 +138,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                 }
 
                 default:
-                    throw HttpFailures.FromStatus(response, where, sent.SecretsWithheld);
+                    throw HttpFailures.FromStatus(response, null, sent.SecretsWithheld);
             }
         }
         catch
@@ -171,16 +167,16 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
             throw new ArgumentNullException(nameof(expected));
         }
 
-        var start = Volatile.Read(ref resolvedUri) ?? request.Uri;
+        var start = Volatile.Read(ref resolvedUri) ?? requestUri;
         var sent = await sender.SendAsync(start, offset, endInclusive, expected, cancellationToken).ConfigureAwait(false);
-        if (!start.Equals(request.Uri) && sent.Response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        if (!start.Equals(requestUri) && sent.Response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
             observer.OnMessage(
                 TransferMessageLevel.Verbose,
                 $"{HttpOrigin.ForDisplay(sent.Uri)} answered {(int)sent.Response.StatusCode}; resolving the address again from {DisplayUri}.");
             sent.Response.Dispose();
             Volatile.Write(ref resolvedUri, null);
-            sent = await sender.SendAsync(request.Uri, offset, endInclusive, expected, cancellationToken).ConfigureAwait(false);
+            sent = await sender.SendAsync(requestUri, offset, endInclusive, expected, cancellationToken).ConfigureAwait(false);
         }
 
         var response = sent.Response;
@@ -217,7 +213,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                 }
 
                 default:
-                    throw HttpFailures.FromStatus(response, where, sent.SecretsWithheld);
+                    throw HttpFailures.FromStatus(response, null, sent.SecretsWithheld);
             }
         }
         catch

@@ -2,8 +2,8 @@ using System;
 
 namespace ResumeTransfer.Core.Sources.Http;
 
-/// <summary>Origins (scheme, host, port) and the form of an address that is safe to show or record.</summary>
-internal static class HttpOrigin
+/// <summary>Origins (scheme, host, port) and the forms of an address that are safe to show or record.</summary>
+public static class HttpOrigin
 {
     /// <summary>True when both addresses have the same scheme, host and port (RFC 6454), the rule for sending secrets.</summary>
     public static bool IsSame(Uri a, Uri b) =>
@@ -20,4 +20,23 @@ internal static class HttpOrigin
     /// </summary>
     public static string DisplayText(Uri uri) =>
         uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+
+    /// <summary>Scheme, host and port (never user info): the origin as messages name it.</summary>
+    public static string OriginText(Uri uri) => uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+
+    /// <summary>
+    /// The address as the user typed it, with what may be secret masked: user info becomes <c>***@</c> and the query
+    /// <c>?***</c>, so -WhatIf and progress still show that there was one. For an address that is not absolute, the text as given.
+    /// </summary>
+    public static string Redacted(Uri uri)
+    {
+        if (!uri.IsAbsoluteUri)
+        {
+            return uri.OriginalString;
+        }
+
+        var userInfo = uri.UserInfo.Length > 0 ? "***@" : string.Empty;
+        var query = uri.Query.Length > 1 ? "?***" : string.Empty;
+        return $"{uri.Scheme}://{userInfo}{uri.GetComponents(UriComponents.HostAndPort | UriComponents.Path, UriFormat.UriEscaped)}{query}";
+    }
 }

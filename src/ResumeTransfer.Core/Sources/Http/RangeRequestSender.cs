@@ -3,40 +3,43 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Sources.Http;
 
 /// <summary>A response and where it came from after redirects.</summary>
 /// <param name="Response">The final response, headers read, body not yet.</param>
 /// <param name="Uri">The address that gave it.</param>
-/// <param name="SecretsWithheld">True when redirects led to another origin and the credentials were not sent there.</param>
+/// <param name="SecretsWithheld">True when redirects led to another origin and the user's headers and credential were not sent there.</param>
 internal sealed record SentRequest(HttpResponseMessage Response, Uri Uri, bool SecretsWithheld);
 
 /// <summary>
 /// Sends one ranged GET: builds a new message per hop (Range, If-Range, Accept-Encoding: identity, the user's
-/// headers), follows redirects itself up to the limit, and sends the secrets only to the origin the user named.
-/// The handler's own redirect following is off because it would carry custom Authorization and Cookie headers
-/// to any host a redirect names.
+/// headers), follows redirects itself up to the limit, under the one <see cref="RequestPolicy"/>: the user's headers
+/// and credential go to the origin the user named only, and https never leads to http unless allowed. The handler's
+/// own redirect following is off because it would carry custom headers to any host a redirect names.
 /// </summary>
 internal sealed class RangeRequestSender
 {
+    /// <summary>Headers a ranged GET sets itself; a user's value would break the range or its validation.</summary>
+    public static readonly string[] Controlled =
+    {
+        "Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Accept-Encoding",
+    };
+
     private static readonly StringWithQualityHeaderValue Identity = new("identity");
 
     private readonly HttpClient client;
-    private readonly RequestHeaderPlan headers;
-    private readonly Uri requestedUri;
+    private readonly RequestPolicy policy;
     private readonly int maximumRedirects;
     private readonly TimeSpan responseTimeout;
-    private readonly ITransferObserver observer;
 
-    public RangeRequestSender(HttpClient client, RequestHeaderPlan headers, Uri requestedUri, int maximumRedirects, TimeSpan responseTimeout, ITransferObserver observer)
+    public RangeRequestSender(HttpClient client, RequestPolicy policy, int maximumRedirects, TimeSpan responseTimeout)
     {
         this.client = client;
-        this.headers = headers;
-        this.requestedUri = requestedUri;
+        this.policy = policy;
         this.maximumRedirects = maximumRedirects;
         this.responseTimeout = responseTimeout;
-        this.observer = observer;
     }
 
     /// <summary>
@@ -48,57 +51,38 @@ internal sealed class RangeRequestSender
         var current = start;
         for (var redirects = 0; ; redirects++)
         {
-            var sameOrigin = HttpOrigin.IsSame(current, requestedUri);
             HttpResponseMessage response;
-            using (var message = Build(current, sameOrigin, offset, endInclusive, validator))
+            using (var message = Build(current, offset, endInclusive, validator))
             {
                 response = await SendOnceAsync(message, current, cancellationToken).ConfigureAwait(false);
             }
 
             if (!HttpFailures.IsRedirect(response.StatusCode) || response.Headers.Location is not { } location)
             {
-                return new SentRequest(response, current, !sameOrigin && headers.HasOriginBoundHeaders);
+                return new SentRequest(response, current, policy.Withholds(current));
             }
 
             var code = (int)response.StatusCode;
             response.Dispose(); // the redirect's body is of no interest
-            var next = location.IsAbsoluteUri ? location : new Uri(current, location);
             if (redirects >= maximumRedirects)
             {
+                var last = location.IsAbsoluteUri ? location : new Uri(current, location);
                 throw new TransferException(
                     TransferErrorKind.TooManyRedirects,
-                    $"{HttpOrigin.ForDisplay(requestedUri)} redirected more than {maximumRedirects} times (last to {HttpOrigin.ForDisplay(next)}). Check the address, or allow more redirects.")
-                { StatusCode = code };
-            }
-
-            if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
-            {
-                throw new TransferException(
-                    TransferErrorKind.ProtocolViolation,
-                    $"{HttpOrigin.ForDisplay(current)} redirected to a {next.Scheme}: address, which cannot be downloaded over HTTP. Download from that address with a suitable tool.")
+                    $"{HttpOrigin.ForDisplay(policy.Origin)} redirected more than {maximumRedirects} times (last to {HttpOrigin.ForDisplay(last)}). Check the address, or allow more redirects.")
                 { StatusCode = code };
             }
 
             // Only GET is ever sent, so 303's "continue with GET" needs no change of method.
-            observer.OnMessage(TransferMessageLevel.Verbose, $"{HttpOrigin.ForDisplay(current)} redirected ({code}) to {HttpOrigin.ForDisplay(next)}.");
-            if (headers.HasOriginBoundHeaders && sameOrigin && !HttpOrigin.IsSame(next, requestedUri))
-            {
-                var downgrade = current.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp ? " (from https to unencrypted http)" : string.Empty;
-                observer.OnMessage(
-                    TransferMessageLevel.Verbose,
-                    $"The redirect leaves the origin {requestedUri.GetLeftPart(UriPartial.Authority)}{downgrade}: the credential and the Authorization and Cookie headers are not sent to {next.GetLeftPart(UriPartial.Authority)}.");
-            }
-
-            current = next;
+            current = policy.FollowRedirect(current, location, code);
         }
     }
 
-    private HttpRequestMessage Build(Uri uri, bool sameOrigin, long offset, long? endInclusive, RemoteIdentity? validator)
+    private HttpRequestMessage Build(Uri uri, long offset, long? endInclusive, RemoteIdentity? validator)
     {
         var message = new HttpRequestMessage(HttpMethod.Get, uri);
-        headers.Apply(message, sameOrigin);
+        policy.Apply(message);
         message.Headers.Range = new RangeHeaderValue(offset, endInclusive);
-
         // Offsets of an encoded body are offsets into the compressed stream: ranges need the identity encoding.
         message.Headers.AcceptEncoding.Add(Identity);
         if (validator is { HasStrongETag: true, ETag: { } etag })
