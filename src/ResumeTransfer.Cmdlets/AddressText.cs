@@ -8,4 +8,16 @@ internal static class AddressText
 {
     /// <summary>The address with user info and query masked (<see cref="HttpOrigin.Redacted"/>): they often carry secrets.</summary>
     public static string ForDisplay(Uri uri) => HttpOrigin.Redacted(uri);
+
+    /// <summary>
+    /// The address as an error record's TargetObject: the same object when nothing in it is secret, else the masked
+    /// form (still a Uri), since error records end up in logs and transcripts.
+    /// </summary>
+    public static Uri ForErrorRecord(Uri uri)
+    {
+        var masked = ForDisplay(uri);
+        return !uri.IsAbsoluteUri || string.Equals(masked, uri.AbsoluteUri, StringComparison.Ordinal) || (uri.UserInfo.Length == 0 && uri.Query.Length <= 1)
+            ? uri
+            : new Uri(masked, UriKind.Absolute);
+    }
 }

@@ -73,7 +73,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
         }
         catch (TransferException ex)
         {
-            WriteError(ErrorRecordFactory.FromTransferException(ex, uri));
+            WriteError(ErrorRecordFactory.FromTransferException(ex, AddressText.ForErrorRecord(uri)));
             return;
         }
 
@@ -89,7 +89,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {
-            WriteError(ErrorRecordFactory.FromException(ex, uri));
+            WriteError(ErrorRecordFactory.FromException(ex, AddressText.ForErrorRecord(uri)));
             return;
         }
 
@@ -102,7 +102,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
         {
             throw new TransferException(
                 TransferErrorKind.InvalidArgument,
-                $"'{uri.OriginalString}' is not an http or https address. Save-ResumableFile downloads only over HTTP(S); give an absolute URL such as https://example.com/file.iso.");
+                $"'{AddressText.ForDisplay(uri)}' is not an http or https address. Save-ResumableFile downloads only over HTTP(S); give an absolute URL such as https://example.com/file.iso.");
         }
 
         return new DownloadRequest
@@ -132,6 +132,6 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
     private void Start(TransferRunner transfers, Uri uri, DownloadRequest request, string name)
     {
         var downloader = new DownloadEngine(HttpClient, TimeProvider.System, transfers.Observer);
-        transfers.Start(name, uri, async (id, token) => await downloader.DownloadAsync(request, id, token).ConfigureAwait(false));
+        transfers.Start(name, AddressText.ForErrorRecord(uri), async (id, token) => await downloader.DownloadAsync(request, id, token).ConfigureAwait(false));
     }
 }

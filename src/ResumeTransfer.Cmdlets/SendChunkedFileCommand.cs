@@ -81,7 +81,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
         {
             ThrowTerminatingError(ErrorRecordFactory.Create(
                 TransferErrorKind.InvalidArgument,
-                $"-Endpoint '{endpoint.OriginalString}' is not an http or https address. Give the S3-compatible service's address, such as https://s3.example.com or http://127.0.0.1:9000.",
+                $"-Endpoint '{AddressText.ForDisplay(endpoint)}' is not an http or https address. Give the S3-compatible service's address, such as https://s3.example.com or http://127.0.0.1:9000.",
                 Endpoint));
         }
 
@@ -141,7 +141,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
         {
             throw new TransferException(
                 TransferErrorKind.InvalidArgument,
-                $"'{uri.OriginalString}' is not an absolute address. Give s3://bucket/key (or s3://bucket/prefix/), or the http(s) URL of a tus endpoint or chunk API.");
+                $"'{AddressText.ForDisplay(uri)}' is not an absolute address. Give s3://bucket/key (or s3://bucket/prefix/), or the http(s) URL of a tus endpoint or chunk API.");
         }
 
         return new UploadRequest

@@ -63,6 +63,31 @@ Describe 'Save-ResumableFile' {
         }
     }
 
+    Context 'secrets in the address' {
+        It 'masks the password in the user info and the query in -WhatIf, -Verbose and the error record' {
+            $tag = New-Tag secret
+            $hostPort = ([uri]$Base).Authority
+            $uri = "http://alice:Pa55-SECRET@$hostPort/files/secret.bin?size=10&tag=$tag&token=TOKEN-SECRET&fault=status&code=404"
+            $target = Join-Path $TestDrive 'secret.bin'
+
+            # What-if messages go to the host, so a child pwsh shows them on its output.
+            $command = "Import-Module '$ModulePath'; Save-ResumableFile -Uri '$uri' -OutFile '$target' -AllowUnencryptedAuthentication -WhatIf"
+            $whatIf = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $command 2>&1 | Out-String
+            $whatIf | Should -Match ([regex]::Escape("Download http://***@$hostPort/files/secret.bin?***"))
+
+            $errors = @()
+            $verbose = Save-ResumableFile -Uri $uri -OutFile $target -AllowUnencryptedAuthentication -Verbose -ErrorVariable errors -ErrorAction SilentlyContinue 4>&1 | Out-String
+            $errors | Should -HaveCount 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'NotFound,*'
+            $shown = $whatIf + $verbose + $errors[0].Exception.Message + $errors[0].TargetObject + ($errors[0] | Out-String)
+            $shown | Should -Not -Match 'Pa55-SECRET'
+            $shown | Should -Not -Match 'TOKEN-SECRET'
+            "$($errors[0].TargetObject)" | Should -Be "http://***@$hostPort/files/secret.bin?***"
+            # The server got the credential as Basic authentication, not in the address.
+            (Get-TestServerLog $Server $tag)[0].authorization | Should -Be ('Basic ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('alice:Pa55-SECRET')))
+        }
+    }
+
     Context 'a directory as -OutFile' {
         It 'names the file from Content-Disposition <Disposition> and stays inside the directory' -ForEach @(
             @{ Disposition = 'attachment; filename="../../escape.bin"' }

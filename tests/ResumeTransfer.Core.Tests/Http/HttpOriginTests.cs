@@ -23,4 +23,20 @@ public class HttpOriginTests
         var display = HttpOrigin.ForDisplay(new Uri("https://user:secret@example.com:8443/dir/file%20name.iso?X-Amz-Signature=abc#frag"));
         Assert.Equal("https://example.com:8443/dir/file%20name.iso", display.AbsoluteUri);
     }
+
+    [Theory]
+    [InlineData("https://user:secret@example.com:8443/dir/a.iso?X-Amz-Signature=abc#frag", "https://***@example.com:8443/dir/a.iso?***")]
+    [InlineData("https://TOKEN@example.com/a.iso", "https://***@example.com/a.iso")]
+    [InlineData("http://127.0.0.1:8080/a.iso?", "http://127.0.0.1:8080/a.iso")]
+    [InlineData("https://example.com/dir/file%20name.iso", "https://example.com/dir/file%20name.iso")]
+    public void RedactedFormMasksUserInfoAndQuery(string address, string shown)
+    {
+        Assert.Equal(shown, HttpOrigin.Redacted(new Uri(address)));
+    }
+
+    [Fact]
+    public void OriginTextNeverHasUserInfo()
+    {
+        Assert.Equal("https://example.com:8443", HttpOrigin.OriginText(new Uri("https://user:secret@example.com:8443/a?b=c")));
+    }
 }

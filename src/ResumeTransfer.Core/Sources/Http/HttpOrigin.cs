@@ -35,8 +35,13 @@ public static class HttpOrigin
             return uri.OriginalString;
         }
 
-        var userInfo = uri.UserInfo.Length > 0 ? "***@" : string.Empty;
-        var query = uri.Query.Length > 1 ? "?***" : string.Empty;
-        return $"{uri.Scheme}://{userInfo}{uri.GetComponents(UriComponents.HostAndPort | UriComponents.Path, UriFormat.UriEscaped)}{query}";
+        var shown = DisplayText(uri);
+        if (uri.UserInfo.Length > 0)
+        {
+            var afterScheme = uri.Scheme.Length + 3; // "://"
+            shown = shown.Substring(0, afterScheme) + "***@" + shown.Substring(afterScheme);
+        }
+
+        return uri.Query.Length > 1 ? shown + "?***" : shown;
     }
 }
