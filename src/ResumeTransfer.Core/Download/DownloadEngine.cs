@@ -33,7 +33,7 @@ public sealed class DownloadEngine
     /// <param name="timeProvider">Clock for back-off, checkpoints, progress and durations (<see cref="TimeProvider.System"/> outside tests).</param>
     /// <param name="observer">Receives progress snapshots and verbose/warning messages, from any thread.</param>
     public DownloadEngine(HttpClient client, TimeProvider timeProvider, ITransferObserver observer)
-        : this(request => new HttpByteSource(client, request, observer), timeProvider, observer)
+        : this(request => new HttpByteSource(client, request, observer, timeProvider), timeProvider, observer)
     {
         if (client is null)
         {

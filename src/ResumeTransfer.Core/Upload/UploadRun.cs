@@ -7,13 +7,15 @@ using System.Threading;
 using System.Threading.Tasks;
 using Polly;
 using ResumeTransfer.Core.Retry;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 
 /// <summary>The lifetime of one upload: the steps <see cref="UploadEngine"/> promises, in order.</summary>
 internal sealed class UploadRun
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    /// <summary>What survives an upload that gave up.</summary>
+    public const string KeptWhenGivingUp = "The chunks the server acknowledged are kept";
 
     private readonly UploadRequest request;
     private readonly IUploadProtocol protocol;
@@ -51,7 +53,7 @@ internal sealed class UploadRun
 
         var source = new UploadSource(path, SourceFingerprint.Compute(path));
         pipeline = RetryPipelineFactory.Create(
-            new RetryOptions(request.MaxRetries, request.RetryInterval, MaxBackoff, request.MaxRetryAfter), time, observer, $"Upload of '{Name}'");
+            RetryRules.Options(request.MaxRetries, request.RetryInterval, request.MaxRetryAfter), time, observer, $"Upload of '{Name}'");
 
         using (store = UploadStateStore.Open(path, perUserFolder))
         {
@@ -70,8 +72,7 @@ internal sealed class UploadRun
                 var parts = protocol.Addressing == UploadAddressing.Parts
                     ? state.Parts.OrderBy(p => p.Number).Select(p => p.ToReceipt()).ToList()
                     : new List<ChunkReceipt>();
-                var completion = await pipeline.ExecuteAsync(
-                    async t => await protocol.CompleteAsync(session, source, parts, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                var completion = await RetryAsync(t => protocol.CompleteAsync(session, source, parts, t), cancellationToken).ConfigureAwait(false);
                 store.Delete();
                 progress.Finish();
 
@@ -148,8 +149,7 @@ internal sealed class UploadRun
                     }
 
                     var session = previous.ToSession();
-                    var status = await pipeline.ExecuteAsync(
-                        async t => await protocol.GetStatusAsync(session, source, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    var status = await RetryAsync(t => protocol.GetStatusAsync(session, source, t), cancellationToken).ConfigureAwait(false);
                     if (status is not null)
                     {
                         state = previous;
@@ -177,8 +177,7 @@ internal sealed class UploadRun
                 $"Chunk size raised to {chunkSize} bytes so that {source.Length} bytes fit in {protocol.ChunkLimits.MaximumCount} chunks.");
         }
 
-        var created = await pipeline.ExecuteAsync(
-            async t => await protocol.CreateAsync(source, chunkSize, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var created = await RetryAsync(t => protocol.CreateAsync(source, chunkSize, t), cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         state = new UploadState
         {
@@ -404,10 +403,10 @@ internal sealed class UploadRun
 
     private async Task<ChunkReceipt> SendOneAsync(UploadSource source, UploadSession session, UploadChunk chunk, UploadProgressReporter progress, CancellationToken cancellationToken)
     {
-        return await pipeline.ExecuteAsync(
+        return await RetryAsync(
             async t =>
             {
-                using var watchdog = new StallWatchdog(time, request.StallTimeout, t);
+                using var watchdog = new StallWatchdog(time, request.StallTimeout, t, armed: true);
                 var attempt = new AttemptProgress(watchdog, progress);
                 try
                 {
@@ -426,6 +425,10 @@ internal sealed class UploadRun
             },
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>One network operation under the upload's retry policy; retries that run out are given up with the -Resume advice.</summary>
+    private Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        RetryRules.RunAsync(pipeline, request.MaxRetries, KeptWhenGivingUp, call, cancellationToken);
 
     private void Record(ChunkReceipt receipt, UploadProgressReporter progress)
     {
@@ -485,11 +488,12 @@ internal sealed class UploadRun
 
         public void Report(long value)
         {
-            watchdog.Kick();
             var delta = value - last;
             last = value;
             if (delta > 0)
             {
+                // Only bytes moving count as progress: the final zero-byte read at the end of a chunk is not.
+                watchdog.Arm();
                 progress.AddTransmitted(delta);
             }
         }

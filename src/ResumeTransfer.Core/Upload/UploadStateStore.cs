@@ -3,6 +3,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 
@@ -36,7 +37,7 @@ public sealed class UploadStateStore : IDisposable
     {
         var root = perUserRoot ?? DefaultPerUserRoot();
         using var sha = SHA256.Create();
-        var name = HexString.From(sha.ComputeHash(Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath))));
+        var name = Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath))));
         return Path.Combine(root, name + Extension);
     }
 

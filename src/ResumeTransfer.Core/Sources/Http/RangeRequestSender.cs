@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Sources.Http;
 
@@ -27,15 +28,17 @@ internal sealed class RangeRequestSender
     private readonly Uri requestedUri;
     private readonly int maximumRedirects;
     private readonly TimeSpan responseTimeout;
+    private readonly TimeProvider time;
     private readonly ITransferObserver observer;
 
-    public RangeRequestSender(HttpClient client, RequestHeaderPlan headers, Uri requestedUri, int maximumRedirects, TimeSpan responseTimeout, ITransferObserver observer)
+    public RangeRequestSender(HttpClient client, RequestHeaderPlan headers, Uri requestedUri, int maximumRedirects, TimeSpan responseTimeout, TimeProvider time, ITransferObserver observer)
     {
         this.client = client;
         this.headers = headers;
         this.requestedUri = requestedUri;
         this.maximumRedirects = maximumRedirects;
         this.responseTimeout = responseTimeout;
+        this.time = time;
         this.observer = observer;
     }
 
@@ -118,8 +121,7 @@ internal sealed class RangeRequestSender
     private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage message, Uri uri, CancellationToken cancellationToken)
     {
         // Waiting for headers is a read too: a server that accepts the connection and never answers is a stall.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ValidatedBodyStream.TimerMilliseconds(responseTimeout));
+        using var timeout = new StallWatchdog(time, responseTimeout, cancellationToken, armed: true);
         try
         {
             return await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
@@ -128,7 +130,7 @@ internal sealed class RangeRequestSender
         {
             throw;
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (timeout.Fired)
         {
             throw new TransientTransferException(
                 TransferErrorKind.TransferTimedOut,

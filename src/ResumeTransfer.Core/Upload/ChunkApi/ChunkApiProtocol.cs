@@ -10,6 +10,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.ChunkApi;
 
@@ -300,7 +301,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
             random.GetBytes(bytes);
         }
 
-        return HexString.From(bytes);
+        return Hex.Lower(bytes);
     }
 
     private static string UploadId(UploadSession session) =>
@@ -449,7 +450,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
             }
 
             var all = new UploadChunk(1, 0, source.Length);
-            var sha256 = HexString.From(await source.HashChunkAsync(all, HashAlgorithmName.SHA256, cancellationToken).ConfigureAwait(false));
+            var sha256 = Hex.Lower(await source.HashChunkAsync(all, HashAlgorithmName.SHA256, cancellationToken).ConfigureAwait(false));
             wholeFileHash = (source.Fingerprint, sha256);
             return sha256;
         }
