@@ -26,7 +26,7 @@ internal sealed class SegmentFetcher
     private readonly RemoteIdentity expected;
     private readonly SegmentScheduler scheduler;
     private readonly PartFileWriter part;
-    private readonly CheckpointWriter checkpoint;
+    private readonly StateWriter checkpoint;
     private readonly TransferCounters counters;
     private readonly DownloadRequest request;
     private readonly TimeProvider timeProvider;
@@ -38,7 +38,7 @@ internal sealed class SegmentFetcher
         RemoteIdentity expected,
         SegmentScheduler scheduler,
         PartFileWriter part,
-        CheckpointWriter checkpoint,
+        StateWriter checkpoint,
         TransferCounters counters,
         DownloadRequest request,
         TimeProvider timeProvider,
@@ -255,7 +255,7 @@ internal sealed class SegmentFetcher
                 await part.WriteAsync(next, buffer, allowed, cancellationToken).ConfigureAwait(false);
                 scheduler.Commit(segment, allowed);
                 counters.AddWritten(allowed);
-                checkpoint.OnWritten(allowed);
+                checkpoint.Changed(allowed);
             }
         }
     }

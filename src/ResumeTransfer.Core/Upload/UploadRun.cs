@@ -26,7 +26,7 @@ internal sealed class UploadRun
     private readonly object gate = new();
     private ResiliencePipeline pipeline = ResiliencePipeline.Empty;
     private UploadStateStore? store;
-    private UploadJournal? journal;
+    private StateWriter? journal;
     private UploadState state = new();
     private long bytesSent;
 
@@ -341,7 +341,7 @@ internal sealed class UploadRun
     {
         var queue = new ConcurrentQueue<UploadChunk>(todo);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var written = journal = new UploadJournal(store!, SnapshotState);
+        using var written = journal = new StateWriter(() => store!.SaveJson(SnapshotState()), StateWriterOptions.Upload, time);
         var workers = Enumerable.Range(0, connections).Select(async _ =>
         {
             progress.ConnectionStarted();
@@ -449,7 +449,7 @@ internal sealed class UploadRun
 
             bytesSent += receipt.BytesSent ?? receipt.Length;
             state.UpdatedUtc = time.GetUtcNow();
-            journal!.Record();
+            journal!.Changed();
         }
     }
 

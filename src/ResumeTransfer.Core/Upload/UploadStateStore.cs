@@ -81,7 +81,7 @@ public sealed class UploadStateStore : IDisposable
     /// <summary>Replaces the state file atomically.</summary>
     public void Save(UploadState state) => SaveJson(state.ToJson());
 
-    /// <summary>Replaces the state file atomically with an already serialized state (see <see cref="UploadJournal"/>).</summary>
+    /// <summary>Replaces the state file atomically with an already serialized state (the upload's <see cref="Transfer.StateWriter"/> writes this way).</summary>
     internal void SaveJson(string json) => AtomicFile.WriteAllText(StatePath, json);
 
     /// <summary>Removes the state file (the upload completed or was abandoned).</summary>
