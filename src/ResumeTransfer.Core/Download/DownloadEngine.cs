@@ -7,6 +7,7 @@ using ResumeTransfer.Core.Retry;
 using ResumeTransfer.Core.Sources;
 using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;
 
@@ -286,7 +287,7 @@ public sealed class DownloadEngine
         bool restarted)
     {
         var duration = timeProvider.GetElapsedTime(started);
-        var downloaded = counters.DownloadedBytes;
+        var downloaded = counters.MovedBytes;
         return new DownloadResult
         {
             Path = paths.Target,

@@ -254,7 +254,8 @@ internal sealed class SegmentFetcher
             {
                 await part.WriteAsync(next, buffer, allowed, cancellationToken).ConfigureAwait(false);
                 scheduler.Commit(segment, allowed);
-                counters.AddWritten(allowed);
+                counters.AddMoved(allowed);
+                counters.AddCompleted(allowed);
                 checkpoint.Changed(allowed);
             }
         }

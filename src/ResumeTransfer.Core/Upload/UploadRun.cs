@@ -63,18 +63,20 @@ internal sealed class UploadRun
                 ? 1
                 : Math.Max(1, Math.Min(Math.Min(request.Connections, protocol.MaximumConnections), plan.Todo.Count));
 
-            using (var progress = new UploadProgressReporter(observer, time, transferId, Name, source.Length, plan.Skipped))
+            var counters = new TransferCounters();
+            counters.SetCompleted(plan.Skipped);
+            using (var progress = new ProgressReporter(observer, time, counters, transferId, Name, source.Length, TransferPhase.Transferring))
             {
-                progress.Report(TransferPhase.Transferring);
-                await SendAllAsync(source, session, plan.Todo, connections, progress, cancellationToken).ConfigureAwait(false);
-                progress.Report(TransferPhase.Verifying);
+                progress.Start();
+                await SendAllAsync(source, session, plan.Todo, connections, counters, cancellationToken).ConfigureAwait(false);
+                progress.SetPhase(TransferPhase.Verifying);
                 EnsureSourceUnchanged(source);
                 var parts = protocol.Addressing == UploadAddressing.Parts
                     ? state.Parts.OrderBy(p => p.Number).Select(p => p.ToReceipt()).ToList()
                     : new List<ChunkReceipt>();
                 var completion = await RetryAsync(t => protocol.CompleteAsync(session, source, parts, t), cancellationToken).ConfigureAwait(false);
                 store.Delete();
-                progress.Finish();
+                progress.Complete();
 
                 var duration = time.GetElapsedTime(started);
                 string? bucket = null;
@@ -337,14 +339,14 @@ internal sealed class UploadRun
     }
 
     private async Task SendAllAsync(
-        UploadSource source, UploadSession session, List<UploadChunk> todo, int connections, UploadProgressReporter progress, CancellationToken cancellationToken)
+        UploadSource source, UploadSession session, List<UploadChunk> todo, int connections, TransferCounters progress, CancellationToken cancellationToken)
     {
         var queue = new ConcurrentQueue<UploadChunk>(todo);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var written = journal = new StateWriter(() => store!.SaveJson(SnapshotState()), StateWriterOptions.Upload, time);
         var workers = Enumerable.Range(0, connections).Select(async _ =>
         {
-            progress.ConnectionStarted();
+            progress.ConnectionOpened();
             try
             {
                 while (!stop.IsCancellationRequested && queue.TryDequeue(out var chunk))
@@ -361,7 +363,7 @@ internal sealed class UploadRun
             }
             finally
             {
-                progress.ConnectionEnded();
+                progress.ConnectionClosed();
             }
         }).ToList();
 
@@ -401,7 +403,7 @@ internal sealed class UploadRun
         }
     }
 
-    private async Task<ChunkReceipt> SendOneAsync(UploadSource source, UploadSession session, UploadChunk chunk, UploadProgressReporter progress, CancellationToken cancellationToken)
+    private async Task<ChunkReceipt> SendOneAsync(UploadSource source, UploadSession session, UploadChunk chunk, TransferCounters progress, CancellationToken cancellationToken)
     {
         return await RetryAsync(
             async t =>
@@ -430,7 +432,7 @@ internal sealed class UploadRun
     private Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
         RetryRules.RunAsync(pipeline, request.MaxRetries, KeptWhenGivingUp, call, cancellationToken);
 
-    private void Record(ChunkReceipt receipt, UploadProgressReporter progress)
+    private void Record(ChunkReceipt receipt, TransferCounters progress)
     {
         lock (gate)
         {
@@ -438,13 +440,13 @@ internal sealed class UploadRun
             {
                 var offset = receipt.ServerOffset ?? (receipt.Offset + receipt.Length);
                 state.AcknowledgedOffset = offset;
-                progress.SetAcknowledged(offset);
+                progress.SetCompleted(offset);
             }
             else
             {
                 state.Parts.RemoveAll(p => p.Number == receipt.Number);
                 state.Parts.Add(UploadState.PartRecord.From(receipt));
-                progress.AddAcknowledged(receipt.Length);
+                progress.AddCompleted(receipt.Length);
             }
 
             bytesSent += receipt.BytesSent ?? receipt.Length;
@@ -477,10 +479,10 @@ internal sealed class UploadRun
     private sealed class AttemptProgress : IProgress<long>
     {
         private readonly StallWatchdog watchdog;
-        private readonly UploadProgressReporter progress;
+        private readonly TransferCounters progress;
         private long last;
 
-        public AttemptProgress(StallWatchdog watchdog, UploadProgressReporter progress)
+        public AttemptProgress(StallWatchdog watchdog, TransferCounters progress)
         {
             this.watchdog = watchdog;
             this.progress = progress;
@@ -494,7 +496,7 @@ internal sealed class UploadRun
             {
                 // Only bytes moving count as progress: the final zero-byte read at the end of a chunk is not.
                 watchdog.Arm();
-                progress.AddTransmitted(delta);
+                progress.AddMoved(delta);
             }
         }
     }
