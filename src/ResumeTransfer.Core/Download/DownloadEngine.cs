@@ -153,21 +153,13 @@ public sealed class DownloadEngine
         WithRetriesAsync($"Probing {source.DisplayUri}", request, token => source.ProbeAsync(token), cancellationToken);
 
     /// <summary>Runs one request under the download's retry policy; a transient failure that outlasts it is given up as the request says.</summary>
-    private async Task<T> WithRetriesAsync<T>(string what, DownloadRequest request, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        var pipeline = RetryPipelineFactory.Create(SegmentFetcher.RetryOptionsFor(request), timeProvider, observer, what);
-        try
-        {
-            return await pipeline.ExecuteAsync(
-                static async (c, token) => await c(token).ConfigureAwait(false),
-                call,
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (TransientTransferException ex)
-        {
-            throw SegmentFetcher.GiveUp(ex, request);
-        }
-    }
+    private Task<T> WithRetriesAsync<T>(string what, DownloadRequest request, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        RetryRules.RunAsync(
+            RetryPipelineFactory.Create(SegmentFetcher.RetryOptionsFor(request), timeProvider, observer, what),
+            request.MaxRetries,
+            SegmentFetcher.KeptWhenGivingUp,
+            call,
+            cancellationToken);
 
     private static string InitialName(DownloadRequest request)
     {
