@@ -7,6 +7,7 @@ using ResumeTransfer.Core.Retry;
 using ResumeTransfer.Core.Sources;
 using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;
 
@@ -33,7 +34,7 @@ public sealed class DownloadEngine
     /// <param name="timeProvider">Clock for back-off, checkpoints, progress and durations (<see cref="TimeProvider.System"/> outside tests).</param>
     /// <param name="observer">Receives progress snapshots and verbose/warning messages, from any thread.</param>
     public DownloadEngine(HttpClient client, TimeProvider timeProvider, ITransferObserver observer)
-        : this(request => new HttpByteSource(client, request, observer), timeProvider, observer)
+        : this(request => new HttpByteSource(client, request, observer, timeProvider), timeProvider, observer)
     {
         if (client is null)
         {
@@ -152,21 +153,13 @@ public sealed class DownloadEngine
         WithRetriesAsync($"Probing {source.DisplayUri}", request, token => source.ProbeAsync(token), cancellationToken);
 
     /// <summary>Runs one request under the download's retry policy; a transient failure that outlasts it is given up as the request says.</summary>
-    private async Task<T> WithRetriesAsync<T>(string what, DownloadRequest request, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        var pipeline = RetryPipelineFactory.Create(SegmentFetcher.RetryOptionsFor(request), timeProvider, observer, what);
-        try
-        {
-            return await pipeline.ExecuteAsync(
-                static async (c, token) => await c(token).ConfigureAwait(false),
-                call,
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (TransientTransferException ex)
-        {
-            throw SegmentFetcher.GiveUp(ex, request);
-        }
-    }
+    private Task<T> WithRetriesAsync<T>(string what, DownloadRequest request, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        RetryRules.RunAsync(
+            RetryPipelineFactory.Create(SegmentFetcher.RetryOptionsFor(request), timeProvider, observer, what),
+            request.MaxRetries,
+            SegmentFetcher.KeptWhenGivingUp,
+            call,
+            cancellationToken);
 
     private static string InitialName(DownloadRequest request)
     {
@@ -286,7 +279,7 @@ public sealed class DownloadEngine
         bool restarted)
     {
         var duration = timeProvider.GetElapsedTime(started);
-        var downloaded = counters.DownloadedBytes;
+        var downloaded = counters.MovedBytes;
         return new DownloadResult
         {
             Path = paths.Target,

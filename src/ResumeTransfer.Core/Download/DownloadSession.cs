@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Sources;
 using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;
 
@@ -201,8 +202,20 @@ internal sealed class DownloadSession
             // else: the worker holding the open answer keeps the whole file and the others steal from it, so the
             // answer is read for as long as it is useful instead of being cut at the first quarter.
             counters.SetCompleted(scheduler.CompletedBytes);
-            using var checkpoint = new CheckpointWriter(store, State, scheduler, part, timeProvider);
-            checkpoint.Start();
+            var stateSaved = store.Exists;
+            void Checkpoint()
+            {
+                // Snapshot first: every byte it counts was written before the flush below, so the flush covers it. In this
+                // order a crash at any instant leaves a state that claims only bytes already on disk.
+                var segments = scheduler.Snapshot();
+                part.FlushToDisk();
+                State.Segments = segments;
+                State.Updated = timeProvider.GetUtcNow();
+                store.Save(State);
+                stateSaved = true;
+            }
+
+            using var checkpoint = new StateWriter(Checkpoint, StateWriterOptions.Download, timeProvider);
             var fetcher = new SegmentFetcher(source, State.ToIdentity(), scheduler, part, checkpoint, counters, request, timeProvider, observer, paths.FileName);
             var run = new TransferRun(scheduler, fetcher, workers);
             var finished = false;
@@ -216,7 +229,7 @@ internal sealed class DownloadSession
                 ConnectionsUsed = Math.Max(ConnectionsUsed, run.WorkersUsed);
                 try
                 {
-                    checkpoint.Write(complete: finished && scheduler.IsComplete && State.Length is not null);
+                    FinalCheckpoint(checkpoint, part, complete: finished && scheduler.IsComplete && State.Length is not null, () => stateSaved);
                 }
                 catch (Exception ex) when (!finished && ex is IOException or UnauthorizedAccessException)
                 {
@@ -237,10 +250,32 @@ internal sealed class DownloadSession
                 var total = scheduler.CompletedBytes;
                 part.SetLength(total);
                 State.Length = total;
-                checkpoint.Write(complete: true);
+                FinalCheckpoint(checkpoint, part, complete: true, () => stateSaved);
             }
 
             CompletedLength = State.Length!.Value;
         }
+    }
+
+    /// <summary>Stops the periodic checkpoints and writes one now (at the end of a pass, whatever ended it).</summary>
+    /// <param name="checkpoint">The pass's writer.</param>
+    /// <param name="part">The part file.</param>
+    /// <param name="complete">
+    /// True when every byte is on disk and the part file is renamed onto the target next. The data is then flushed
+    /// as always (so the rename never publishes a file whose bytes a crash could lose), but a state file that was
+    /// never written is not written now: it would be deleted right after the rename, and if that never happens a
+    /// part file without state is downloaded again, which is safe.
+    /// </param>
+    /// <param name="stateSaved">Whether a state file exists (read once the writer thread has stopped).</param>
+    private static void FinalCheckpoint(StateWriter checkpoint, PartFileWriter part, bool complete, Func<bool> stateSaved)
+    {
+        checkpoint.Dispose();
+        if (complete && !stateSaved())
+        {
+            part.FlushToDisk();
+            return;
+        }
+
+        checkpoint.Flush(always: true);
     }
 }

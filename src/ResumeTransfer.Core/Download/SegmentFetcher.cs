@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Retry;
 using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;
 
@@ -18,9 +19,6 @@ namespace ResumeTransfer.Core.Download;
 /// </summary>
 internal sealed class SegmentFetcher
 {
-    /// <summary>The back-off never grows beyond this.</summary>
-    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(60);
-
     /// <summary>Progress that earns a fresh retry budget.</summary>
     public const long BudgetRenewalBytes = 1024 * 1024;
 
@@ -28,7 +26,7 @@ internal sealed class SegmentFetcher
     private readonly RemoteIdentity expected;
     private readonly SegmentScheduler scheduler;
     private readonly PartFileWriter part;
-    private readonly CheckpointWriter checkpoint;
+    private readonly StateWriter checkpoint;
     private readonly TransferCounters counters;
     private readonly DownloadRequest request;
     private readonly TimeProvider timeProvider;
@@ -40,7 +38,7 @@ internal sealed class SegmentFetcher
         RemoteIdentity expected,
         SegmentScheduler scheduler,
         PartFileWriter part,
-        CheckpointWriter checkpoint,
+        StateWriter checkpoint,
         TransferCounters counters,
         DownloadRequest request,
         TimeProvider timeProvider,
@@ -59,22 +57,16 @@ internal sealed class SegmentFetcher
         this.name = name;
     }
 
+    /// <summary>What survives a download that gave up.</summary>
+    public const string KeptWhenGivingUp = "The bytes already saved are kept";
+
     /// <summary>The retry settings of one network operation of this request.</summary>
     public static RetryOptions RetryOptionsFor(DownloadRequest request) =>
-        new(request.MaxRetries, request.RetryInterval, MaxRetryDelay, request.MaxRetryAfter);
+        RetryRules.Options(request.MaxRetries, request.RetryInterval, request.MaxRetryAfter);
 
     /// <summary>The error reported when retries ran out: what failed, and that the saved bytes are kept.</summary>
-    public static TransferException GiveUp(TransientTransferException failure, DownloadRequest request)
-    {
-        var tried = request.MaxRetries == 0 ? "Retrying is off (MaxRetries 0)." : $"Gave up after {request.MaxRetries} retries.";
-        return new TransferException(
-            failure.Kind,
-            $"{failure.Message} {tried} The bytes already saved are kept: run the same command with -Resume to continue.",
-            failure)
-        {
-            StatusCode = failure.StatusCode,
-        };
-    }
+    public static TransferException GiveUp(TransientTransferException failure, DownloadRequest request) =>
+        RetryRules.GiveUp(failure, request.MaxRetries, KeptWhenGivingUp);
 
     /// <summary>Fetches <paramref name="segment"/> to its (possibly shrinking) end; <paramref name="carried"/> is an already open answer to use first.</summary>
     public async Task FetchAsync(Segment segment, RangeBody? carried, byte[] buffer, CancellationToken cancellationToken)
@@ -262,8 +254,9 @@ internal sealed class SegmentFetcher
             {
                 await part.WriteAsync(next, buffer, allowed, cancellationToken).ConfigureAwait(false);
                 scheduler.Commit(segment, allowed);
-                counters.AddWritten(allowed);
-                checkpoint.OnWritten(allowed);
+                counters.AddMoved(allowed);
+                counters.AddCompleted(allowed);
+                checkpoint.Changed(allowed);
             }
         }
     }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using ResumeTransfer.Core.Download;
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.State;
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Security.Cryptography;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 
@@ -60,6 +61,6 @@ public sealed record SourceFingerprint(long Length, DateTime LastWriteTimeUtc, s
         }
 
         using var sha = SHA256.Create();
-        return HexString.From(sha.ComputeHash(buffer));
+        return Hex.Lower(sha.ComputeHash(buffer));
     }
 }

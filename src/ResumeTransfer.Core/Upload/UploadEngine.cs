@@ -10,6 +10,7 @@ namespace ResumeTransfer.Core.Upload;
 /// fingerprint (a changed source abandons the old upload with a warning), asks the server what it holds (the server is
 /// the truth), sends the missing chunks (in parallel where the protocol allows) with retries, journals every
 /// acknowledged chunk atomically, completes and verifies. Cancelling leaves a state that the next Resume continues.
+/// A state file whose upload URL is on another origin than the request's address is never followed.
 /// </summary>
 public sealed class UploadEngine
 {

@@ -2,6 +2,7 @@ using System;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Upload.ChunkApi;
 using ResumeTransfer.Core.Upload.S3;
@@ -52,7 +53,7 @@ public static class UploadProtocolResolver
             throw new TransferException(TransferErrorKind.InvalidArgument, $"'{scheme}:' addresses cannot be uploaded to. Use s3://bucket/key, or an http(s) tus or chunk-API address.");
         }
 
-        var headers = new UploadHeaderSet(request, observer, Array.Empty<string>());
+        var headers = new RequestPolicy(request, Array.Empty<string>(), observer);
         if (await TusProtocol.DiscoverAsync(client, request.Uri, headers, cancellationToken).ConfigureAwait(false) is not null)
         {
             observer.OnMessage(TransferMessageLevel.Verbose, $"{HttpOrigin.ForDisplay(request.Uri)} is a tus server (it answered OPTIONS with Tus-Version).");

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -7,13 +6,19 @@ using System.Threading;
 using System.Threading.Tasks;
 using Polly;
 using ResumeTransfer.Core.Retry;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 
-/// <summary>The lifetime of one upload: the steps <see cref="UploadEngine"/> promises, in order.</summary>
-internal sealed class UploadRun
+/// <summary>
+/// The lifetime of one upload, the steps <see cref="UploadEngine"/> promises, in order: decide what to do with a recorded
+/// upload (<see cref="UploadResumePolicy"/>), open or create the server-side upload, work out what is left to send
+/// (<see cref="PartReconciler"/> or the server's offset), send it (<see cref="ChunkSender"/>), complete and verify.
+/// </summary>
+internal sealed partial class UploadRun
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    /// <summary>What survives an upload that gave up.</summary>
+    public const string KeptWhenGivingUp = "The chunks the server acknowledged are kept";
 
     private readonly UploadRequest request;
     private readonly IUploadProtocol protocol;
@@ -21,12 +26,9 @@ internal sealed class UploadRun
     private readonly ITransferObserver observer;
     private readonly int transferId;
     private readonly string? perUserFolder;
-    private readonly object gate = new();
     private ResiliencePipeline pipeline = ResiliencePipeline.Empty;
     private UploadStateStore? store;
-    private UploadJournal? journal;
     private UploadState state = new();
-    private long bytesSent;
 
     public UploadRun(UploadRequest request, IUploadProtocol protocol, TimeProvider time, ITransferObserver observer, int transferId, string? perUserFolder)
     {
@@ -40,6 +42,8 @@ internal sealed class UploadRun
 
     private string Name => Path.GetFileName(request.Path);
 
+    private UploadStateStore Store => store ?? throw new InvalidOperationException("The state store is not open.");
+
     public async Task<UploadResult> ExecuteAsync(CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -51,196 +55,70 @@ internal sealed class UploadRun
 
         var source = new UploadSource(path, SourceFingerprint.Compute(path));
         pipeline = RetryPipelineFactory.Create(
-            new RetryOptions(request.MaxRetries, request.RetryInterval, MaxBackoff, request.MaxRetryAfter), time, observer, $"Upload of '{Name}'");
+            RetryRules.Options(request.MaxRetries, request.RetryInterval, request.MaxRetryAfter), time, observer, $"Upload of '{Name}'");
 
         using (store = UploadStateStore.Open(path, perUserFolder))
         {
             var (session, status, restarted) = await StartOrResumeAsync(source, cancellationToken).ConfigureAwait(false);
-            var plan = await PlanAsync(source, session, status, cancellationToken).ConfigureAwait(false);
+            var (todo, skipped) = await PlanAsync(source, session, status, cancellationToken).ConfigureAwait(false);
             var connections = protocol.Addressing == UploadAddressing.Offset
                 ? 1
-                : Math.Max(1, Math.Min(Math.Min(request.Connections, protocol.MaximumConnections), plan.Todo.Count));
+                : Math.Max(1, Math.Min(Math.Min(request.Connections, protocol.MaximumConnections), todo.Count));
 
-            using (var progress = new UploadProgressReporter(observer, time, transferId, Name, source.Length, plan.Skipped))
+            var counters = new TransferCounters();
+            counters.SetCompleted(skipped);
+            var sender = new ChunkSender(protocol, request, time, observer, pipeline, Store, state, counters);
+            using var progress = new ProgressReporter(observer, time, counters, transferId, Name, source.Length, TransferPhase.Transferring);
+            progress.Start();
+            await sender.SendAllAsync(source, session, todo, connections, cancellationToken).ConfigureAwait(false);
+            progress.SetPhase(TransferPhase.Verifying);
+            EnsureSourceUnchanged(source);
+            var parts = protocol.Addressing == UploadAddressing.Parts
+                ? state.Parts.OrderBy(p => p.Number).Select(p => p.ToReceipt()).ToList()
+                : new List<ChunkReceipt>();
+            var completion = await RetryAsync(t => protocol.CompleteAsync(session, source, parts, t), cancellationToken).ConfigureAwait(false);
+            Store.Delete();
+            progress.Complete();
+
+            var duration = time.GetElapsedTime(started);
+            string? bucket = null;
+            string? key = null;
+            if (protocol.Kind == UploadProtocolKind.S3)
             {
-                progress.Report(TransferPhase.Transferring);
-                await SendAllAsync(source, session, plan.Todo, connections, progress, cancellationToken).ConfigureAwait(false);
-                progress.Report(TransferPhase.Verifying);
-                EnsureSourceUnchanged(source);
-                var parts = protocol.Addressing == UploadAddressing.Parts
-                    ? state.Parts.OrderBy(p => p.Number).Select(p => p.ToReceipt()).ToList()
-                    : new List<ChunkReceipt>();
-                var completion = await pipeline.ExecuteAsync(
-                    async t => await protocol.CompleteAsync(session, source, parts, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                store.Delete();
-                progress.Finish();
-
-                var duration = time.GetElapsedTime(started);
-                string? bucket = null;
-                string? key = null;
-                if (protocol.Kind == UploadProtocolKind.S3)
-                {
-                    session.Properties.TryGetValue("bucket", out bucket);
-                    session.Properties.TryGetValue("key", out key);
-                }
-                return new UploadResult
-                {
-                    Path = path,
-                    Uri = WithoutUserInfo(request.Uri),
-                    Target = protocol.Target,
-                    Protocol = protocol.Kind,
-                    Bucket = bucket,
-                    Key = key,
-                    Length = source.Length,
-                    BytesSent = bytesSent,
-                    BytesSkipped = plan.Skipped,
-                    Duration = duration,
-                    AverageBytesPerSecond = duration.TotalSeconds > 0 ? bytesSent / duration.TotalSeconds : 0,
-                    UploadId = session.UploadId,
-                    UploadUrl = session.UploadUrl,
-                    ETag = completion.ETag,
-                    Hash = completion.Hash,
-                    HashAlgorithm = completion.HashAlgorithm,
-                    ChunkSize = session.ChunkSize,
-                    Connections = connections,
-                    Restarted = restarted,
-                };
+                session.Properties.TryGetValue("bucket", out bucket);
+                session.Properties.TryGetValue("key", out key);
             }
+
+            return new UploadResult
+            {
+                Path = path,
+                Uri = WithoutUserInfo(request.Uri),
+                Target = protocol.Target,
+                Protocol = protocol.Kind,
+                Bucket = bucket,
+                Key = key,
+                Length = source.Length,
+                BytesSent = sender.BytesSent,
+                BytesSkipped = skipped,
+                Duration = duration,
+                AverageBytesPerSecond = duration.TotalSeconds > 0 ? sender.BytesSent / duration.TotalSeconds : 0,
+                UploadId = session.UploadId,
+                UploadUrl = session.UploadUrl,
+                ETag = completion.ETag,
+                Hash = completion.Hash,
+                HashAlgorithm = completion.HashAlgorithm,
+                ChunkSize = session.ChunkSize,
+                Connections = connections,
+                Restarted = restarted,
+            };
         }
     }
 
     private static Uri WithoutUserInfo(Uri uri) =>
         string.IsNullOrEmpty(uri.UserInfo) ? uri : new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
 
-    private async Task<(UploadSession Session, ServerUploadStatus Status, bool Restarted)> StartOrResumeAsync(UploadSource source, CancellationToken cancellationToken)
-    {
-        var previous = LoadPrevious();
-        var restarted = false;
-        if (previous is not null)
-        {
-            switch (request.ExistingUpload)
-            {
-                case ExistingUploadPolicy.Fail:
-                    throw new TransferException(
-                        TransferErrorKind.TargetExists,
-                        $"An unfinished upload of '{source.Path}' to {previous.Target} exists (state file '{store!.StatePath}'). Use -Resume to continue it, or -Force to abandon it and start over.");
-                case ExistingUploadPolicy.Overwrite:
-                    observer.OnMessage(TransferMessageLevel.Verbose, $"Abandoning the earlier upload of '{Name}' to {previous.Target} (-Force).");
-                    await AbandonAsync(previous, cancellationToken).ConfigureAwait(false);
-                    restarted = true;
-                    break;
-                default:
-                    if (previous.Protocol != protocol.Kind || !string.Equals(previous.Target, protocol.Target, StringComparison.Ordinal))
-                    {
-                        throw new TransferException(
-                            TransferErrorKind.InvalidState,
-                            $"The unfinished upload of '{source.Path}' recorded in '{store!.StatePath}' goes to {previous.Target} ({previous.Protocol}), not {protocol.Target} ({protocol.Kind}). Finish it with that address, or use -Force to abandon it and upload to {protocol.Target}.");
-                    }
-
-                    if (!previous.Fingerprint.ToFingerprint().Matches(source.Fingerprint))
-                    {
-                        observer.OnMessage(
-                            TransferMessageLevel.Warning,
-                            $"'{source.Path}' changed since its upload to {previous.Target} started (length, time or content differ). Abandoning that upload and starting a new one, so old and new contents are never mixed.");
-                        await AbandonAsync(previous, cancellationToken).ConfigureAwait(false);
-                        restarted = true;
-                        break;
-                    }
-
-                    var session = previous.ToSession();
-                    var status = await pipeline.ExecuteAsync(
-                        async t => await protocol.GetStatusAsync(session, source, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                    if (status is not null)
-                    {
-                        state = previous;
-                        if (request.ChunkSize is { } asked && asked != session.ChunkSize)
-                        {
-                            observer.OnMessage(TransferMessageLevel.Verbose, $"Keeping the chunk size of the upload being resumed ({session.ChunkSize} bytes), not {asked}.");
-                        }
-
-                        return (session, status, false);
-                    }
-
-                    observer.OnMessage(
-                        TransferMessageLevel.Warning,
-                        $"The server no longer has the upload of '{Name}' ({previous.UploadUrl ?? previous.UploadId}): it expired or was deleted. Starting a new upload from byte 0.");
-                    restarted = true;
-                    break;
-            }
-        }
-
-        var chunkSize = ChunkPlanner.ChooseChunkSize(request.ChunkSize, protocol.ChunkLimits, source.Length, protocol.Kind.ToString(), out var grown);
-        if (grown)
-        {
-            observer.OnMessage(
-                TransferMessageLevel.Verbose,
-                $"Chunk size raised to {chunkSize} bytes so that {source.Length} bytes fit in {protocol.ChunkLimits.MaximumCount} chunks.");
-        }
-
-        var created = await pipeline.ExecuteAsync(
-            async t => await protocol.CreateAsync(source, chunkSize, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        state = new UploadState
-        {
-            Protocol = protocol.Kind,
-            Target = protocol.Target,
-            SourcePath = source.Path,
-            Fingerprint = UploadState.FingerprintRecord.From(source.Fingerprint),
-            UploadId = created.UploadId,
-            UploadUrl = created.UploadUrl?.AbsoluteUri,
-            ChunkSize = created.ChunkSize > 0 ? created.ChunkSize : chunkSize,
-            Properties = created.Properties.ToDictionary(p => p.Key, p => p.Value),
-            AcknowledgedOffset = protocol.Addressing == UploadAddressing.Offset ? 0 : null,
-            CreatedUtc = now,
-            UpdatedUtc = now,
-        };
-
-        // Recorded at once: a crash right after creation still lets the next run resume (or abandon) this upload.
-        store!.Save(state);
-        var fresh = state.ToSession();
-        var empty = protocol.Addressing == UploadAddressing.Offset
-            ? new ServerUploadStatus { Offset = 0 }
-            : new ServerUploadStatus { Parts = Array.Empty<ChunkReceipt>() };
-        return (fresh, empty, restarted);
-    }
-
-    private UploadState? LoadPrevious()
-    {
-        try
-        {
-            return store!.Load();
-        }
-        catch (TransferException ex) when (ex.Kind == TransferErrorKind.InvalidState && request.ExistingUpload == ExistingUploadPolicy.Overwrite)
-        {
-            observer.OnMessage(TransferMessageLevel.Warning, $"{ex.Message} It is replaced (-Force); any server-side upload it recorded is left to expire.");
-            return null;
-        }
-    }
-
-    private async Task AbandonAsync(UploadState previous, CancellationToken cancellationToken)
-    {
-        if (previous.Protocol != protocol.Kind)
-        {
-            observer.OnMessage(TransferMessageLevel.Warning, $"The earlier {previous.Protocol} upload to {previous.Target} cannot be abandoned over {protocol.Kind}; it stays on the server until it expires.");
-        }
-        else
-        {
-            try
-            {
-                var old = previous.ToSession();
-                await pipeline.ExecuteAsync(async t => await protocol.AbortAsync(old, t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                observer.OnMessage(TransferMessageLevel.Verbose, $"Abandoned the earlier upload to {previous.Target} ({previous.UploadUrl ?? previous.UploadId}).");
-            }
-            catch (TransferException ex)
-            {
-                observer.OnMessage(TransferMessageLevel.Warning, $"Could not abandon the earlier upload to {previous.Target}: {ex.Message} It stays on the server until it expires.");
-            }
-        }
-
-        store!.Delete();
-    }
-
-    private async Task<(List<UploadChunk> Todo, long Skipped)> PlanAsync(UploadSource source, UploadSession session, ServerUploadStatus status, CancellationToken cancellationToken)
+    /// <summary>What is left to send, and how many bytes the server already holds.</summary>
+    private async Task<(IReadOnlyList<UploadChunk> Todo, long Skipped)> PlanAsync(UploadSource source, UploadSession session, ServerUploadStatus status, CancellationToken cancellationToken)
     {
         var chunkSize = session.ChunkSize;
         if (protocol.Addressing == UploadAddressing.Offset)
@@ -258,206 +136,35 @@ internal sealed class UploadRun
                 observer.OnMessage(TransferMessageLevel.Verbose, $"The server holds {status.Offset} of {source.Length} bytes; continuing from there.");
             }
 
-            return (ChunkPlanner.FromOffset(status.Offset, source.Length, chunkSize).ToList(), status.Offset);
+            return (ChunkPlanner.FromOffset(status.Offset, source.Length, chunkSize), status.Offset);
         }
 
-        var journal = state.Parts.ToDictionary(p => p.Number);
-        var held = new List<UploadState.PartRecord>();
-        if (status.Parts is null)
+        var local = new Dictionary<int, string>();
+        foreach (var number in PartReconciler.NeedingLocalMd5(status.Parts, state.Parts, source.Length, chunkSize))
         {
-            observer.OnMessage(TransferMessageLevel.Verbose, $"The server cannot list the parts it holds; trusting the local journal of {journal.Count} acknowledged parts.");
-            held.AddRange(journal.Values.Where(p => IsOnGrid(p.Number, p.Length, source.Length, chunkSize)));
-        }
-        else
-        {
-            foreach (var part in status.Parts)
-            {
-                var kept = await VerifyHeldPartAsync(source, part, journal, chunkSize, cancellationToken).ConfigureAwait(false);
-                if (kept is not null)
-                {
-                    held.Add(kept);
-                }
-            }
+            // Acknowledged by the server but not journalled (a crash between the two): the file itself proves it holds our bytes.
+            local[number] = await source.Md5HexAsync(ChunkPlanner.Chunk(number, source.Length, chunkSize), cancellationToken).ConfigureAwait(false);
         }
 
-        state.Parts = held.OrderBy(p => p.Number).ToList();
-        store!.Save(state);
-        var numbers = new HashSet<int>(held.Select(p => p.Number));
-        var todo = ChunkPlanner.All(source.Length, chunkSize).Where(c => !numbers.Contains(c.Number)).ToList();
-        var skipped = held.Sum(p => p.Length);
-        if (held.Count > 0)
+        var plan = PartReconciler.Reconcile(status.Parts, state.Parts, source.Length, chunkSize, local);
+        foreach (var note in plan.Notes)
         {
-            observer.OnMessage(TransferMessageLevel.Verbose, $"The server holds {held.Count} parts ({skipped} bytes); sending the other {todo.Count}.");
+            observer.OnMessage(TransferMessageLevel.Verbose, note);
         }
 
-        return (todo, skipped);
+        state.Parts = plan.Kept.ToList();
+        Store.Save(state);
+        if (plan.Kept.Count > 0)
+        {
+            observer.OnMessage(TransferMessageLevel.Verbose, $"The server holds {plan.Kept.Count} parts ({plan.SkippedBytes} bytes); sending the other {plan.ToSend.Count}.");
+        }
+
+        return (plan.ToSend, plan.SkippedBytes);
     }
 
-    private static bool IsOnGrid(int number, long length, long sourceLength, long chunkSize) =>
-        number >= 1 && number <= ChunkPlanner.CountFor(sourceLength, chunkSize) && ChunkPlanner.Chunk(number, sourceLength, chunkSize).Length == length;
-
-    /// <summary>A part the server lists is kept only when it is the right size and provably holds our bytes.</summary>
-    private async Task<UploadState.PartRecord?> VerifyHeldPartAsync(
-        UploadSource source, ChunkReceipt part, Dictionary<int, UploadState.PartRecord> journal, long chunkSize, CancellationToken cancellationToken)
-    {
-        if (!IsOnGrid(part.Number, part.Length, source.Length, chunkSize))
-        {
-            observer.OnMessage(TransferMessageLevel.Verbose, $"Part {part.Number} on the server has {part.Length} bytes, not what this upload's grid needs; sending it again.");
-            return null;
-        }
-
-        var chunk = ChunkPlanner.Chunk(part.Number, source.Length, chunkSize);
-        journal.TryGetValue(part.Number, out var recorded);
-        var md5 = part.Md5;
-        if (md5 is null && recorded is not null)
-        {
-            // The server lists the part without a checksum; our journal proves we sent these bytes and it acknowledged them.
-            return new UploadState.PartRecord { Number = part.Number, Offset = chunk.Offset, Length = chunk.Length, Md5 = recorded.Md5, ETag = part.ETag ?? recorded.ETag };
-        }
-
-        if (md5 is null)
-        {
-            return null;
-        }
-
-        var matches = recorded?.Md5 is { } known && string.Equals(known, md5, StringComparison.OrdinalIgnoreCase);
-        if (!matches)
-        {
-            // Acknowledged by the server but not journalled (a crash between the two): prove it holds our bytes.
-            var local = await source.Md5HexAsync(chunk, cancellationToken).ConfigureAwait(false);
-            matches = string.Equals(local, md5, StringComparison.OrdinalIgnoreCase);
-        }
-
-        if (!matches)
-        {
-            observer.OnMessage(TransferMessageLevel.Verbose, $"Part {part.Number} on the server does not match the file (MD5 {md5}); sending it again.");
-            return null;
-        }
-
-        return new UploadState.PartRecord { Number = part.Number, Offset = chunk.Offset, Length = chunk.Length, Md5 = md5.ToLowerInvariant(), ETag = part.ETag ?? recorded?.ETag };
-    }
-
-    private async Task SendAllAsync(
-        UploadSource source, UploadSession session, List<UploadChunk> todo, int connections, UploadProgressReporter progress, CancellationToken cancellationToken)
-    {
-        var queue = new ConcurrentQueue<UploadChunk>(todo);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var written = journal = new UploadJournal(store!, SnapshotState);
-        var workers = Enumerable.Range(0, connections).Select(async _ =>
-        {
-            progress.ConnectionStarted();
-            try
-            {
-                while (!stop.IsCancellationRequested && queue.TryDequeue(out var chunk))
-                {
-                    var receipt = await SendOneAsync(source, session, chunk, progress, stop.Token).ConfigureAwait(false);
-                    Record(receipt, progress);
-                }
-            }
-            catch
-            {
-                // One connection failing for good stops the others; the state keeps every acknowledged chunk.
-                stop.Cancel();
-                throw;
-            }
-            finally
-            {
-                progress.ConnectionEnded();
-            }
-        }).ToList();
-
-        try
-        {
-            await Task.WhenAll(workers).ConfigureAwait(false);
-        }
-        catch
-        {
-            var failure = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
-            FlushJournalAfterFailure(failure);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (failure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-            }
-
-            throw;
-        }
-
-        journal.Flush();
-        cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    /// <summary>Keeps every acknowledged chunk on record when the upload stops; a disk error here must not hide the one that stopped it.</summary>
-    private void FlushJournalAfterFailure(Exception? failure)
-    {
-        try
-        {
-            journal!.Flush();
-        }
-        catch (Exception ex) when (!ReferenceEquals(ex, failure))
-        {
-            observer.OnMessage(
-                TransferMessageLevel.Warning,
-                $"Could not record the last acknowledged chunks in '{store!.StatePath}' ({ex.Message}). -Resume asks the server what it holds, so at worst they are sent again.");
-        }
-    }
-
-    private async Task<ChunkReceipt> SendOneAsync(UploadSource source, UploadSession session, UploadChunk chunk, UploadProgressReporter progress, CancellationToken cancellationToken)
-    {
-        return await pipeline.ExecuteAsync(
-            async t =>
-            {
-                using var watchdog = new StallWatchdog(time, request.StallTimeout, t);
-                var attempt = new AttemptProgress(watchdog, progress);
-                try
-                {
-                    return await protocol.SendChunkAsync(session, source, chunk, attempt, watchdog.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException ex) when (!t.IsCancellationRequested)
-                {
-                    // Not the caller's cancellation: our stall watchdog, or a client library's own timeout. Both are worth another try.
-                    throw new TransientTransferException(
-                        TransferErrorKind.TransferTimedOut,
-                        watchdog.Fired
-                            ? $"Chunk {chunk.Number} of '{Name}' made no progress for {request.StallTimeout.TotalSeconds:0.#} s."
-                            : $"Chunk {chunk.Number} of '{Name}' timed out ({ex.Message}).",
-                        ex);
-                }
-            },
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    private void Record(ChunkReceipt receipt, UploadProgressReporter progress)
-    {
-        lock (gate)
-        {
-            if (protocol.Addressing == UploadAddressing.Offset)
-            {
-                var offset = receipt.ServerOffset ?? (receipt.Offset + receipt.Length);
-                state.AcknowledgedOffset = offset;
-                progress.SetAcknowledged(offset);
-            }
-            else
-            {
-                state.Parts.RemoveAll(p => p.Number == receipt.Number);
-                state.Parts.Add(UploadState.PartRecord.From(receipt));
-                progress.AddAcknowledged(receipt.Length);
-            }
-
-            bytesSent += receipt.BytesSent ?? receipt.Length;
-            state.UpdatedUtc = time.GetUtcNow();
-            journal!.Record();
-        }
-    }
-
-    /// <summary>The state as JSON, taken under the lock the workers update it under (the journal's writer thread calls it).</summary>
-    private string SnapshotState()
-    {
-        lock (gate)
-        {
-            return state.ToJson();
-        }
-    }
+    /// <summary>One network operation under the upload's retry policy; retries that run out are given up with the -Resume advice.</summary>
+    private Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        RetryRules.RunAsync(pipeline, request.MaxRetries, KeptWhenGivingUp, call, cancellationToken);
 
     private static void EnsureSourceUnchanged(UploadSource source)
     {
@@ -467,31 +174,6 @@ internal sealed class UploadRun
             throw new TransferException(
                 TransferErrorKind.IntegrityCheckFailed,
                 $"'{source.Path}' changed while it was being uploaded, so the upload was not completed. Run the command again with -Resume: the changed file is then uploaded anew.");
-        }
-    }
-
-    /// <summary>Per-attempt progress: each byte moved restarts the stall clock and feeds the speed.</summary>
-    private sealed class AttemptProgress : IProgress<long>
-    {
-        private readonly StallWatchdog watchdog;
-        private readonly UploadProgressReporter progress;
-        private long last;
-
-        public AttemptProgress(StallWatchdog watchdog, UploadProgressReporter progress)
-        {
-            this.watchdog = watchdog;
-            this.progress = progress;
-        }
-
-        public void Report(long value)
-        {
-            watchdog.Kick();
-            var delta = value - last;
-            last = value;
-            if (delta > 0)
-            {
-                progress.AddTransmitted(delta);
-            }
         }
     }
 }

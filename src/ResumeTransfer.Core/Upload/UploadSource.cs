@@ -3,6 +3,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 
@@ -66,5 +67,5 @@ public sealed class UploadSource
 
     /// <summary>Lower-case hex MD5 of <paramref name="chunk"/> (the form of an S3 part ETag).</summary>
     public async Task<string> Md5HexAsync(UploadChunk chunk, CancellationToken cancellationToken) =>
-        HexString.From(await HashChunkAsync(chunk, HashAlgorithmName.MD5, cancellationToken).ConfigureAwait(false));
+        Hex.Lower(await HashChunkAsync(chunk, HashAlgorithmName.MD5, cancellationToken).ConfigureAwait(false));
 }

@@ -40,7 +40,7 @@ public sealed class UploadState
     /// <summary>S3 UploadId or chunk-API upload id.</summary>
     public string? UploadId { get; set; }
 
-    /// <summary>tus or chunk-API upload URL.</summary>
+    /// <summary>tus or chunk-API upload URL. Used only on the origin of the request's -Uri: a state file cannot send the file elsewhere.</summary>
     public string? UploadUrl { get; set; }
 
     /// <summary>The chunk grid of this upload.</summary>

@@ -3,6 +3,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 
@@ -36,7 +37,7 @@ public sealed class UploadStateStore : IDisposable
     {
         var root = perUserRoot ?? DefaultPerUserRoot();
         using var sha = SHA256.Create();
-        var name = HexString.From(sha.ComputeHash(Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath))));
+        var name = Hex.Lower(sha.ComputeHash(Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath))));
         return Path.Combine(root, name + Extension);
     }
 
@@ -80,7 +81,7 @@ public sealed class UploadStateStore : IDisposable
     /// <summary>Replaces the state file atomically.</summary>
     public void Save(UploadState state) => SaveJson(state.ToJson());
 
-    /// <summary>Replaces the state file atomically with an already serialized state (see <see cref="UploadJournal"/>).</summary>
+    /// <summary>Replaces the state file atomically with an already serialized state (the upload's <see cref="Transfer.StateWriter"/> writes this way).</summary>
     internal void SaveJson(string json) => AtomicFile.WriteAllText(StatePath, json);
 
     /// <summary>Removes the state file (the upload completed or was abandoned).</summary>

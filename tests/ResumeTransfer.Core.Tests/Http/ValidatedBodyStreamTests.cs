@@ -147,7 +147,7 @@ public sealed class ValidatedBodyStreamTests
     private static ValidatedBodyStream Wrap(Stream inner, long? expectedLength, TimeSpan? stallTimeout = null, CancellationToken openToken = default)
     {
         var response = new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StreamContent(inner) };
-        return new ValidatedBodyStream(response, inner, expectedLength, stallTimeout ?? TimeSpan.FromSeconds(30), openToken, Where);
+        return new ValidatedBodyStream(response, inner, expectedLength, stallTimeout ?? TimeSpan.FromSeconds(30), TimeProvider.System, openToken, Where);
     }
 
     private static byte[] Bytes(int count) => Enumerable.Range(1, count).Select(i => (byte)i).ToArray();

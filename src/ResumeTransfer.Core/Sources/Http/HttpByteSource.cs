@@ -21,6 +21,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
 {
     private readonly DownloadRequest request;
     private readonly ITransferObserver observer;
+    private readonly TimeProvider time;
     private readonly RangeRequestSender sender;
     private readonly Uri requestUri;
 
@@ -35,11 +36,12 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     /// <param name="client">The shared client from <see cref="TransferHttpClientFactory.Create"/>; not disposed by this source.</param>
     /// <param name="request">Uri, Headers, Credential, AllowUnencryptedAuthentication, UserAgent, StallTimeout and MaximumRedirects are used.</param>
     /// <param name="observer">Receives verbose messages about redirects and ignored headers.</param>
+    /// <param name="timeProvider">The clock of the stall timeout (<see cref="TimeProvider.System"/> when null).</param>
     /// <exception cref="TransferException">
     /// <see cref="TransferErrorKind.InvalidArgument"/> when the address is not http(s), or when a credential or an
     /// Authorization header would travel over plain http without <see cref="DownloadRequest.AllowUnencryptedAuthentication"/>.
     /// </exception>
-    public HttpByteSource(HttpClient client, DownloadRequest request, ITransferObserver observer)
+    public HttpByteSource(HttpClient client, DownloadRequest request, ITransferObserver observer, TimeProvider? timeProvider = null)
     {
         if (client is null)
         {
@@ -48,6 +50,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
 
         this.request = request ?? throw new ArgumentNullException(nameof(request));
         this.observer = observer ?? throw new ArgumentNullException(nameof(observer));
+        time = timeProvider ?? TimeProvider.System;
         var uri = request.Uri;
         if (!HttpAddress.IsHttpOrHttps(uri))
         {
@@ -57,7 +60,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         DisplayUri = HttpOrigin.ForDisplay(uri);
         var policy = new RequestPolicy(request, RangeRequestSender.Controlled, observer);
         requestUri = policy.RequestUri;
-        sender = new RangeRequestSender(client, policy, request.MaximumRedirects, request.StallTimeout);
+        sender = new RangeRequestSender(client, policy, request.MaximumRedirects, request.StallTimeout, time);
     }
 
     /// <inheritdoc />
@@ -266,7 +269,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
             throw HttpFailures.FromTransport(ex, where);
         }
 
-        return new ValidatedBodyStream(response, inner, expectedLength, request.StallTimeout, cancellationToken, where);
+        return new ValidatedBodyStream(response, inner, expectedLength, request.StallTimeout, time, cancellationToken, where);
     }
 
     private void WarnIfEncoded(HttpResponseMessage response, Uri where)

@@ -34,12 +34,15 @@ internal sealed class RangeRequestSender
     private readonly int maximumRedirects;
     private readonly TimeSpan responseTimeout;
 
-    public RangeRequestSender(HttpClient client, RequestPolicy policy, int maximumRedirects, TimeSpan responseTimeout)
+    private readonly TimeProvider time;
+
+    public RangeRequestSender(HttpClient client, RequestPolicy policy, int maximumRedirects, TimeSpan responseTimeout, TimeProvider time)
     {
         this.client = client;
         this.policy = policy;
         this.maximumRedirects = maximumRedirects;
         this.responseTimeout = responseTimeout;
+        this.time = time;
     }
 
     /// <summary>
@@ -102,8 +105,7 @@ internal sealed class RangeRequestSender
     private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage message, Uri uri, CancellationToken cancellationToken)
     {
         // Waiting for headers is a read too: a server that accepts the connection and never answers is a stall.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ValidatedBodyStream.TimerMilliseconds(responseTimeout));
+        using var timeout = new StallWatchdog(time, responseTimeout, cancellationToken, armed: true);
         try
         {
             return await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
@@ -112,7 +114,7 @@ internal sealed class RangeRequestSender
         {
             throw;
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (timeout.Fired)
         {
             throw new TransientTransferException(
                 TransferErrorKind.TransferTimedOut,

@@ -3,6 +3,7 @@ using System.IO;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Sources.Http;
 
@@ -13,21 +14,19 @@ namespace ResumeTransfer.Core.Sources.Http;
 /// to the end without an exception has every byte. It owns and disposes the response.
 /// </summary>
 /// <remarks>
-/// The stall watchdog is one <see cref="CancellationTokenSource"/> per body, linked to the token the body was opened
-/// with, re-armed with CancelAfter before each read and disarmed after it (time the caller spends writing is not a
-/// stall), so reading allocates nothing. When it fires it also disposes the response: that is what interrupts a
-/// synchronous read, or an async read on a stack that ignores cancellation.
+/// The stall watchdog is one <see cref="StallWatchdog"/> per body (the one both directions use, on the injected
+/// clock), linked to the token the body was opened with, armed before each read and disarmed after it (time the caller
+/// spends writing is not a stall), so reading allocates nothing. When it fires it also disposes the response: that is
+/// what interrupts a synchronous read, or an async read on a stack that ignores cancellation.
 /// </remarks>
 internal sealed class ValidatedBodyStream : Stream
 {
     private readonly HttpResponseMessage response;
     private readonly Stream inner;
     private readonly long? expectedLength;
-    private readonly TimeSpan stallTimeout;
-    private readonly int stallMilliseconds;
     private readonly CancellationToken openToken;
     private readonly Uri source;
-    private readonly CancellationTokenSource watchdog;
+    private readonly StallWatchdog watchdog;
     private long bytesRead;
     private int disposed;
 
@@ -35,18 +34,17 @@ internal sealed class ValidatedBodyStream : Stream
     /// <param name="inner">The response's content stream.</param>
     /// <param name="expectedLength">Bytes the response promised (range size or Content-Length), when known.</param>
     /// <param name="stallTimeout">Longest wait for a byte; zero or less waits forever.</param>
+    /// <param name="time">The clock the stall timeout runs on.</param>
     /// <param name="openToken">The token the body was opened with: cancelling it also cancels reads.</param>
     /// <param name="source">Address for messages, in display form.</param>
-    public ValidatedBodyStream(HttpResponseMessage response, Stream inner, long? expectedLength, TimeSpan stallTimeout, CancellationToken openToken, Uri source)
+    public ValidatedBodyStream(HttpResponseMessage response, Stream inner, long? expectedLength, TimeSpan stallTimeout, TimeProvider time, CancellationToken openToken, Uri source)
     {
         this.response = response;
         this.inner = inner;
         this.expectedLength = expectedLength;
-        this.stallTimeout = stallTimeout;
-        stallMilliseconds = TimerMilliseconds(stallTimeout);
         this.openToken = openToken;
         this.source = source;
-        watchdog = openToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(openToken) : new CancellationTokenSource();
+        watchdog = new StallWatchdog(time, stallTimeout, openToken, armed: false);
         watchdog.Token.Register(static state => ((ValidatedBodyStream)state!).Abort(), this);
     }
 
@@ -67,12 +65,8 @@ internal sealed class ValidatedBodyStream : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>A TimeSpan as CancelAfter wants it: -1 (never) for zero, negative or infinite, capped at int.MaxValue.</summary>
-    internal static int TimerMilliseconds(TimeSpan timeout) =>
-        timeout <= TimeSpan.Zero ? Timeout.Infinite : (int)Math.Min(int.MaxValue - 1, Math.Ceiling(timeout.TotalMilliseconds));
-
     /// <summary>True once the watchdog fired without anyone cancelling: the server went silent.</summary>
-    private bool Stalled => watchdog.IsCancellationRequested && !openToken.IsCancellationRequested;
+    private bool Stalled => watchdog.Fired && !openToken.IsCancellationRequested;
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -218,7 +212,7 @@ internal sealed class ValidatedBodyStream : Stream
             throw StallException(null);
         }
 
-        watchdog.CancelAfter(stallMilliseconds);
+        watchdog.Arm();
         if (!callerToken.CanBeCanceled || callerToken == openToken)
         {
             return watchdog.Token;
@@ -229,17 +223,8 @@ internal sealed class ValidatedBodyStream : Stream
         return perRead.Token;
     }
 
-    private void Disarm()
-    {
-        try
-        {
-            watchdog.CancelAfter(Timeout.Infinite);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed by another thread while reading: the read has failed or will fail on its own.
-        }
-    }
+    // Disposed by another thread while reading, the watchdog ignores this: the read has failed or will fail on its own.
+    private void Disarm() => watchdog.Disarm();
 
     private int Account(int read, int requested)
     {
@@ -308,7 +293,7 @@ internal sealed class ValidatedBodyStream : Stream
     private TransientTransferException StallException(Exception? inner) =>
         new(
             TransferErrorKind.TransferTimedOut,
-            $"{source} sent no data for {stallTimeout.TotalSeconds:0.###} s after {BytesRead} bytes of the response.",
+            $"{source} sent no data for {watchdog.Timeout.TotalSeconds:0.###} s after {BytesRead} bytes of the response.",
             inner);
 
     private void Abort()

@@ -1,3 +1,5 @@
+using ResumeTransfer.Core.Sources.Http;
+
 namespace ResumeTransfer.Core.Upload.ChunkApi;
 
 /// <summary>
@@ -48,7 +50,7 @@ internal static class ChunkApiFailures
                 { StatusCode = code };
         }
 
-        var failure = UploadHttpFailures.FromStatus(answer.Response, what);
+        var failure = HttpFailures.FromStatus(answer.Response, what);
         if (said.Length == 0)
         {
             return failure;

@@ -10,6 +10,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.ChunkApi;
 
@@ -27,7 +28,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
     private readonly HttpClient client;
     private readonly ITransferObserver observer;
     private readonly UploadRequest request;
-    private readonly UploadHeaderSet headers;
+    private readonly RequestPolicy headers;
     private readonly ChunkApiAddress address;
     private readonly SemaphoreSlim hashGate = new(1, 1);
     private (SourceFingerprint Fingerprint, string Sha256)? wholeFileHash;
@@ -42,7 +43,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         this.client = client;
         this.request = request;
         this.observer = observer;
-        headers = new UploadHeaderSet(request, observer, new[] { "Content-Type" });
+        headers = new RequestPolicy(request, new[] { "Content-Type" }, observer);
         address = new ChunkApiAddress(request.Uri);
         Target = address.Display.AbsoluteUri;
     }
@@ -65,7 +66,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
     /// True when <paramref name="url"/> answers like a chunk API server: a status call for a random, unknown upload_id
     /// gets 404 with the JSON error <c>upload_not_found</c>. For <see cref="UploadProtocolKind.Auto"/>.
     /// </summary>
-    public static async Task<bool> DiscoverAsync(HttpClient client, Uri url, UploadHeaderSet? headers, CancellationToken cancellationToken)
+    public static async Task<bool> DiscoverAsync(HttpClient client, Uri url, RequestPolicy? headers, CancellationToken cancellationToken)
     {
         var probe = new ChunkApiAddress(url);
         using var message = new HttpRequestMessage(HttpMethod.Get, probe.Status(NewUploadId()));
@@ -300,7 +301,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
             random.GetBytes(bytes);
         }
 
-        return HexString.From(bytes);
+        return Hex.Lower(bytes);
     }
 
     private static string UploadId(UploadSession session) =>
@@ -334,9 +335,9 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         {
             response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (UploadHttpFailures.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (HttpFailures.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
-            throw UploadHttpFailures.FromTransport(ex, message.RequestUri!);
+            throw HttpFailures.FromTransport(ex, message.RequestUri!);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -347,10 +348,10 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         {
             return await ChunkApiAnswer.ReadAsync(response, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (UploadHttpFailures.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (HttpFailures.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
             response.Dispose();
-            throw UploadHttpFailures.FromTransport(ex, message.RequestUri!);
+            throw HttpFailures.FromTransport(ex, message.RequestUri!);
         }
         catch
         {
@@ -449,7 +450,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
             }
 
             var all = new UploadChunk(1, 0, source.Length);
-            var sha256 = HexString.From(await source.HashChunkAsync(all, HashAlgorithmName.SHA256, cancellationToken).ConfigureAwait(false));
+            var sha256 = Hex.Lower(await source.HashChunkAsync(all, HashAlgorithmName.SHA256, cancellationToken).ConfigureAwait(false));
             wholeFileHash = (source.Fingerprint, sha256);
             return sha256;
         }

@@ -9,6 +9,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.S3;
 
@@ -75,9 +76,9 @@ public sealed class S3MultipartProtocol : IUploadProtocol
     public static string MultipartETag(IEnumerable<string> partMd5Hex)
     {
         var md5s = partMd5Hex.ToList();
-        var joined = md5s.SelectMany(HexString.ToBytes).ToArray();
+        var joined = md5s.SelectMany(Hex.ToBytes).ToArray();
         using var md5 = MD5.Create();
-        return $"{HexString.From(md5.ComputeHash(joined))}-{md5s.Count.ToString(CultureInfo.InvariantCulture)}";
+        return $"{Hex.Lower(md5.ComputeHash(joined))}-{md5s.Count.ToString(CultureInfo.InvariantCulture)}";
     }
 
     public async Task<UploadSession> CreateAsync(UploadSource source, long chunkSize, CancellationToken cancellationToken)
@@ -156,7 +157,7 @@ public sealed class S3MultipartProtocol : IUploadProtocol
     {
         var (bucket, key) = BucketAndKey(session);
         var md5 = await source.HashChunkAsync(chunk, HashAlgorithmName.MD5, cancellationToken).ConfigureAwait(false);
-        var md5Hex = HexString.From(md5);
+        var md5Hex = Hex.Lower(md5);
         using var body = new ProgressReportingStream(source.OpenChunk(chunk.Offset, chunk.Length), progress);
         var upload = new UploadPartRequest
         {

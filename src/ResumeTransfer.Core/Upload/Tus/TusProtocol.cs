@@ -8,6 +8,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Core.Upload.Tus;
@@ -34,7 +35,7 @@ public sealed class TusProtocol : IUploadProtocol
     private readonly HttpClient client;
     private readonly UploadRequest request;
     private readonly ITransferObserver observer;
-    private readonly UploadHeaderSet headers;
+    private readonly RequestPolicy headers;
     private TusCapabilities? capabilities;
     private long? knownOffset;
 
@@ -48,7 +49,7 @@ public sealed class TusProtocol : IUploadProtocol
         this.client = client;
         this.request = request;
         this.observer = observer;
-        headers = new UploadHeaderSet(request, observer, Controlled);
+        headers = new RequestPolicy(request, Controlled, observer);
         Target = HttpOrigin.ForDisplay(request.Uri).AbsoluteUri;
     }
 
@@ -70,7 +71,7 @@ public sealed class TusProtocol : IUploadProtocol
     /// Asks <paramref name="endpoint"/> with OPTIONS whether it is a tus server; null when it answers without tus headers.
     /// Throws <see cref="TransferException"/> when it cannot be reached.
     /// </summary>
-    public static async Task<TusCapabilities?> DiscoverAsync(HttpClient client, Uri endpoint, UploadHeaderSet? headers, CancellationToken cancellationToken)
+    public static async Task<TusCapabilities?> DiscoverAsync(HttpClient client, Uri endpoint, RequestPolicy? headers, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Options, endpoint);
         headers?.Apply(message);
@@ -78,7 +79,7 @@ public sealed class TusProtocol : IUploadProtocol
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             // Refused credentials, not "another protocol": say so, or -Protocol Auto would blame the protocol.
-            throw UploadHttpFailures.FromStatus(response, $"Asking {HttpOrigin.ForDisplay(endpoint)} which upload protocol it speaks");
+            throw HttpFailures.FromStatus(response, $"Asking {HttpOrigin.ForDisplay(endpoint)} which upload protocol it speaks");
         }
 
         return TusCapabilities.FromResponse(response);
@@ -104,7 +105,7 @@ public sealed class TusProtocol : IUploadProtocol
         using var response = await SendAsync(client, message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Created)
         {
-            throw UploadHttpFailures.FromStatus(response, $"Creating the tus upload of '{source.FileName}'");
+            throw HttpFailures.FromStatus(response, $"Creating the tus upload of '{source.FileName}'");
         }
 
         if (response.Headers.Location is not { } location)
@@ -198,7 +199,7 @@ public sealed class TusProtocol : IUploadProtocol
                 case 415:
                     throw new TransferException(TransferErrorKind.ProtocolViolation, $"The tus server at {HttpOrigin.ForDisplay(url)} refused {OffsetContentType} (415). It does not follow tus 1.0.0.") { StatusCode = 415 };
                 default:
-                    throw UploadHttpFailures.FromStatus(response, $"Sending bytes {offset}-{offset + length - 1} of '{source.FileName}'");
+                    throw HttpFailures.FromStatus(response, $"Sending bytes {offset}-{offset + length - 1} of '{source.FileName}'");
             }
         }
 
@@ -238,7 +239,7 @@ public sealed class TusProtocol : IUploadProtocol
             return;
         }
 
-        throw UploadHttpFailures.FromStatus(response, $"Deleting the tus upload {HttpOrigin.ForDisplay(url)}");
+        throw HttpFailures.FromStatus(response, $"Deleting the tus upload {HttpOrigin.ForDisplay(url)}");
     }
 
     public void Dispose()
@@ -263,9 +264,9 @@ public sealed class TusProtocol : IUploadProtocol
         {
             return await client.SendAsync(message, completion, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (UploadHttpFailures.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (HttpFailures.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
-            throw UploadHttpFailures.FromTransport(ex, message.RequestUri!);
+            throw HttpFailures.FromTransport(ex, message.RequestUri!);
         }
     }
 
@@ -319,7 +320,7 @@ public sealed class TusProtocol : IUploadProtocol
 
         if (code is not (200 or 204))
         {
-            throw UploadHttpFailures.FromStatus(response, $"Asking for the offset of {HttpOrigin.ForDisplay(url)}");
+            throw HttpFailures.FromStatus(response, $"Asking for the offset of {HttpOrigin.ForDisplay(url)}");
         }
 
         var offset = ReadOffset(response) ?? throw new TransferException(
