@@ -182,8 +182,9 @@ public sealed class DownloadEngine
         var transferLock = TransferLock.Acquire(paths.Lock, paths.Target);
         try
         {
-            new ResumePlanner(request, paths, new DownloadStateStore(paths.State), NullTransferObserver.Instance, TimeProvider.System)
-                .ThrowIfExistingNotAllowed();
+            var planner = new ResumePlanner(request, paths, new DownloadStateStore(paths.State), NullTransferObserver.Instance, TimeProvider.System);
+            planner.ThrowIfExistingNotAllowed();
+            planner.ThrowIfLinksWouldBeFollowed();
             return transferLock;
         }
         catch
@@ -240,6 +241,8 @@ public sealed class DownloadEngine
             $"The downloaded data's {{0}} is {{1}}, but {{2}} was expected. The data is kept in '{paths.Part}'; check -ExpectedHash and -HashAlgorithm, or run again with -Force to download the file again.",
             cancellationToken).ConfigureAwait(false);
 
+        // -Force replaces a file the user may have shared or made executable: the new one keeps its permissions.
+        OwnFile.CopyPermissions(paths.Target, paths.Part);
         AtomicFile.Replace(paths.Part, paths.Target);
         store.Delete();
         observer.OnMessage(TransferMessageLevel.Verbose, $"Saved '{paths.Target}' ({expected} bytes).");

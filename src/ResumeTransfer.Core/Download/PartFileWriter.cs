@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.State;
 #if NET
 using Microsoft.Win32.SafeHandles;
 #else
@@ -37,16 +38,24 @@ internal sealed class PartFileWriter : IDisposable
 #endif
     }
 
-    /// <summary>Opens (creating if needed) the part file; <paramref name="truncate"/> discards what it holds.</summary>
+    /// <summary>
+    /// Opens the part file to continue it, or with <paramref name="truncate"/> replaces whatever has its name by a new,
+    /// empty file. A symbolic link there is never written through (<see cref="OwnFile"/>): continuing refuses it,
+    /// replacing removes the link itself.
+    /// </summary>
     public static PartFileWriter Open(string path, bool truncate)
     {
-        var control = new FileStream(
-            path,
-            truncate ? FileMode.Create : FileMode.OpenOrCreate,
-            FileAccess.ReadWrite,
-            FileShare.ReadWrite,
-            bufferSize: 1,
-            FileOptions.Asynchronous);
+        FileStream control;
+        if (truncate)
+        {
+            File.Delete(path);
+            control = OwnFile.CreateNew(path, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.Asynchronous);
+        }
+        else
+        {
+            control = OwnFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.Asynchronous);
+        }
+
         return new PartFileWriter(path, control);
     }
 
@@ -63,7 +72,7 @@ internal sealed class PartFileWriter : IDisposable
 #else
         if (!writers.TryTake(out var stream))
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+            stream = OwnFile.Open(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, FileOptions.Asynchronous);
         }
 
         try

@@ -38,11 +38,11 @@ internal sealed class ResumePlanner
         }
 
         string? what = null;
-        if (File.Exists(paths.Part) || File.Exists(paths.State))
+        if (OwnFile.Exists(paths.Part) || OwnFile.Exists(paths.State))
         {
             what = $"A partial download of '{paths.Target}' exists";
         }
-        else if (File.Exists(paths.Target))
+        else if (OwnFile.Exists(paths.Target))
         {
             what = $"'{paths.Target}' already exists";
         }
@@ -50,6 +50,28 @@ internal sealed class ResumePlanner
         if (what is not null)
         {
             throw new TransferException(TransferErrorKind.TargetExists, $"{what}. Use -Resume to continue it or -Force to start over.");
+        }
+    }
+
+    /// <summary>
+    /// Under <see cref="ExistingTargetPolicy.Resume"/>: throws when a symbolic link has the name of the part file, the
+    /// state file or the target, whose bytes -Resume would continue. (-Force replaces such a link, never writes through it.)
+    /// </summary>
+    public void ThrowIfLinksWouldBeFollowed()
+    {
+        if (request.ExistingTarget != ExistingTargetPolicy.Resume)
+        {
+            return;
+        }
+
+        OwnFile.ThrowIfLink(paths.Part);
+        OwnFile.ThrowIfLink(paths.State);
+        if (OwnFile.IsLink(paths.Target))
+        {
+            throw new TransferException(
+                TransferErrorKind.TargetExists,
+                $"'{paths.Target}' is a symbolic link, and -Resume does not continue a file through a link. Give the file it points to as -OutFile " +
+                "to continue that file, or use -Force to replace the link with the downloaded file.");
         }
     }
 
@@ -112,7 +134,7 @@ internal sealed class ResumePlanner
 
     private DownloadPlan PlanFromState(DownloadState saved, SourceProbe probe, Uri displayUri)
     {
-        if (!string.Equals(saved.UriHash, DownloadStateStore.HashUri(request.Uri), StringComparison.OrdinalIgnoreCase))
+        if (!DownloadStateStore.RecordsUri(saved.UriHash, request.Uri))
         {
             if (!IsSameFileUnderNewQuery(saved, probe))
             {
@@ -127,8 +149,9 @@ internal sealed class ResumePlanner
                 TransferMessageLevel.Warning,
                 $"The address's query string differs from the one the partial download of '{paths.Target}' was started with (a newly signed URL?); " +
                 "the server's validators show the same file, so it continues.");
-            saved.UriHash = DownloadStateStore.HashUri(request.Uri);
         }
+
+        saved.UriHash = DownloadStateStore.HashUri(request.Uri);
 
         var savedBytes = BytesOnDisk(saved);
         if (!File.Exists(paths.Part))

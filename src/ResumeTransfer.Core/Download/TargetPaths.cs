@@ -89,7 +89,41 @@ public sealed class TargetPaths
                 $"The file name '{name}' derived from the server or URL would be written outside '{fullDirectory}'. Give a full file path as the output instead.");
         }
 
+        if (IsOwnFileName(name))
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidFileName,
+                $"The file name '{name}' derived from the server or URL is the name of a ResumeTransfer part, state or lock file, so the download could " +
+                $"overwrite another transfer's files. Give a full file path as the output instead.");
+        }
+
+        if (Directory.Exists(target))
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidFileName,
+                $"The file name '{name}' derived from the server or URL is a folder in '{fullDirectory}'. Give a full file path as the output instead.");
+        }
+
         return new TargetPaths(target, nameFromRemote: true);
+    }
+
+    /// <summary>
+    /// True for a name that ends like a part, state or lock file of a download or an upload, or like one of their
+    /// temporary files (<c>x.rtstate.0123456789abcdef.tmp</c>).
+    /// </summary>
+    internal static bool IsOwnFileName(string name)
+    {
+        var temporary = name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase);
+        foreach (var suffix in new[] { PartSuffix, StateSuffix, LockSuffix, Upload.UploadStateStore.Extension })
+        {
+            if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                || (temporary && name.IndexOf(suffix + ".", StringComparison.OrdinalIgnoreCase) >= 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static StringComparison PathComparison =>

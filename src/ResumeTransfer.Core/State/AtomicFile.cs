@@ -6,21 +6,75 @@ namespace ResumeTransfer.Core.State;
 
 /// <summary>
 /// Replaces a small file so that a crash at any moment leaves either the old or the new content, never a mix:
-/// write a temp file beside it, flush it to disk, then rename it over the target.
+/// write a temp file beside it, flush it to disk, then rename it over the target. Both directions keep their state
+/// files through it (<see cref="DownloadStateStore"/>, <see cref="Upload.UploadStateStore"/>).
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/>. The temporary file has a random name and is
+    /// created exclusively, readable by its owner only (state may name private addresses); a failed write removes it.
+    /// A symbolic link at <paramref name="path"/> is replaced, never written through.
+    /// </summary>
     public static void WriteAllText(string path, string content)
     {
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        var temp = OwnFile.TemporaryName(path);
+        try
         {
-            var bytes = Encoding.UTF8.GetBytes(content);
-            stream.Write(bytes, 0, bytes.Length);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = OwnFile.CreateNew(temp, FileAccess.Write, FileShare.None, ownerOnly: true))
+            {
+                var bytes = Encoding.UTF8.GetBytes(content);
+                stream.Write(bytes, 0, bytes.Length);
+                stream.Flush(flushToDisk: true);
+            }
 
-        Replace(temp, path);
+            Replace(temp, path);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The text of <paramref name="path"/>, or null when there is no such file; a symbolic link there is an error, never read through.</summary>
+    public static string? ReadAllTextOrNull(string path)
+    {
+        try
+        {
+            using var stream = OwnFile.Open(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            return reader.ReadToEnd();
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes <paramref name="path"/> and any temporary file a crashed <see cref="WriteAllText"/> left beside it.</summary>
+    public static void Delete(string path)
+    {
+        File.Delete(path);
+        OwnFile.DeleteTemporaries(path);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>Renames <paramref name="source"/> onto <paramref name="destination"/>, replacing it if present.</summary>

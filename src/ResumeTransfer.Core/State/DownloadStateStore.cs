@@ -25,8 +25,16 @@ internal sealed class DownloadStateStore
 
     public bool Exists => File.Exists(Path);
 
-    /// <summary>Lowercase hex SHA-256 of the full address, query included.</summary>
-    public static string HashUri(Uri uri) => HashText(uri.AbsoluteUri);
+    /// <summary>Lowercase hex HMAC-SHA256 of the full address, query included, under the current user's <see cref="StateKey"/>.</summary>
+    public static string HashUri(Uri uri) => StateKey.Hash(uri.AbsoluteUri);
+
+    /// <summary>
+    /// True when <paramref name="uriHash"/> (a state file's) records <paramref name="uri"/>: under the current user's key,
+    /// or as the plain SHA-256 that earlier versions wrote (the planner rewrites it keyed).
+    /// </summary>
+    public static bool RecordsUri(string? uriHash, Uri uri) =>
+        string.Equals(uriHash, HashUri(uri), StringComparison.OrdinalIgnoreCase)
+        || string.Equals(uriHash, HashText(uri.AbsoluteUri), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Lowercase hex SHA-256 of the address without query, credentials or fragment (<see cref="DisplayString"/>).</summary>
     public static string HashAddress(Uri uri) => HashText(DisplayString(uri));
@@ -43,16 +51,8 @@ internal sealed class DownloadStateStore
     /// <summary>The state, or null when there is no state file.</summary>
     public DownloadState? Load()
     {
-        string json;
-        try
-        {
-            json = File.ReadAllText(Path, Encoding.UTF8);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
+        var json = AtomicFile.ReadAllTextOrNull(Path);
+        if (json is null)
         {
             return null;
         }
@@ -105,8 +105,7 @@ internal sealed class DownloadStateStore
 
     public void Delete()
     {
-        File.Delete(Path);
-        File.Delete(Path + ".tmp");
+        AtomicFile.Delete(Path);
     }
 
     private static string? FindInconsistency(DownloadState state)

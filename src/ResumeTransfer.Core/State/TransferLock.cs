@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Text;
 
 namespace ResumeTransfer.Core.State;
 
@@ -20,32 +19,43 @@ public sealed class TransferLock : IDisposable
         this.path = path;
     }
 
-    /// <summary>Takes the lock or throws <see cref="TransferException"/> of kind <see cref="TransferErrorKind.StateLocked"/>.</summary>
+    /// <summary>
+    /// Takes the lock or throws <see cref="TransferException"/> of kind <see cref="TransferErrorKind.StateLocked"/>
+    /// (or <see cref="TransferErrorKind.InvalidState"/> when a symbolic link has the lock file's name). The lock file is
+    /// opened, never truncated or written: a planted file or link must not be damaged through it.
+    /// </summary>
     public static TransferLock Acquire(string lockPath, string what)
     {
-        FileStream stream;
-        try
+        // The previous holder deletes the file after closing it; a lock taken on a file deleted meanwhile is no lock.
+        for (var attempt = 0; ; attempt++)
         {
-            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException ex) when (File.Exists(lockPath))
-        {
-            throw new TransferException(
-                TransferErrorKind.StateLocked,
-                $"Another transfer is using '{what}' (lock file '{lockPath}'). Wait for it to finish or stop it, then run this command again.",
-                ex);
-        }
+            FileStream stream;
+            try
+            {
+                stream = OwnFile.Open(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex) when (File.Exists(lockPath))
+            {
+                throw new TransferException(
+                    TransferErrorKind.StateLocked,
+                    $"Another transfer is using '{what}' (lock file '{lockPath}'). Wait for it to finish or stop it, then run this command again.",
+                    ex);
+            }
 
-        var note = Encoding.UTF8.GetBytes($"pid {System.Diagnostics.Process.GetCurrentProcess().Id} {DateTimeOffset.UtcNow:O}\n");
-        stream.SetLength(0);
-        stream.Write(note, 0, note.Length);
-        stream.Flush();
-        return new TransferLock(stream, lockPath);
+            if (File.Exists(lockPath) || attempt == 2)
+            {
+                return new TransferLock(stream, lockPath);
+            }
+
+            stream.Dispose();
+        }
     }
 
     public void Dispose()
     {
-        // Delete while still holding the lock, so no other process can be holding it on this file.
+        // Closed first, then deleted (Windows cannot delete a file open without FileShare.Delete). A run that opened the
+        // file in between finds it gone and takes its lock again on a new one.
+        stream.Dispose();
         try
         {
             File.Delete(path);
@@ -56,7 +66,5 @@ public sealed class TransferLock : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
-
-        stream.Dispose();
     }
 }

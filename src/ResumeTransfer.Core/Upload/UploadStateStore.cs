@@ -70,12 +70,8 @@ public sealed class UploadStateStore : IDisposable
     /// <summary>The recorded state, or null when there is none. Throws <see cref="TransferException"/> (InvalidState) for an unreadable one.</summary>
     public UploadState? Load()
     {
-        if (!File.Exists(StatePath))
-        {
-            return null;
-        }
-
-        return UploadState.FromJson(File.ReadAllText(StatePath), StatePath);
+        var json = AtomicFile.ReadAllTextOrNull(StatePath);
+        return json is null ? null : UploadState.FromJson(json, StatePath);
     }
 
     /// <summary>Replaces the state file atomically.</summary>
@@ -87,8 +83,7 @@ public sealed class UploadStateStore : IDisposable
     /// <summary>Removes the state file (the upload completed or was abandoned).</summary>
     public void Delete()
     {
-        File.Delete(StatePath);
-        File.Delete(StatePath + ".tmp");
+        AtomicFile.Delete(StatePath);
     }
 
     public void Dispose() => heldLock.Dispose();
