@@ -27,9 +27,6 @@ public static class SafeFileName
         "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
     };
 
-    // Names the engine itself puts beside a target: a remote name must not collide with another download's files.
-    private static readonly string[] EngineSuffixes = { TargetPaths.PartSuffix, TargetPaths.StateSuffix, TargetPaths.LockSuffix };
-
     /// <summary>
     /// Returns a safe base name made from <paramref name="raw"/>, or null when nothing usable is left
     /// (null, empty, only dots, separators or control characters).
@@ -77,15 +74,7 @@ public static class SafeFileName
             name = "_" + name;
         }
 
-        foreach (var suffix in EngineSuffixes)
-        {
-            if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            {
-                name += "_";
-                break;
-            }
-        }
-
+        // A name like another transfer's part or state file is refused by TargetPaths.InDirectory, not renamed here.
         return name;
     }
 

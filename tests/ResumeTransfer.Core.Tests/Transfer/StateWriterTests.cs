@@ -169,17 +169,20 @@ public sealed class StateWriterTests : IDisposable
         using var store = Store();
         using var writer = new StateWriter(() => store.SaveJson(Snapshot()), StateWriterOptions.Upload, TimeProvider.System);
 
-        // A directory where the temporary state file must go: the write cannot create it.
-        Directory.CreateDirectory(store.StatePath + ".tmp");
+        // A directory where the state file must go: the temporary file cannot be renamed onto it.
+        Directory.CreateDirectory(store.StatePath);
         Acknowledge(1);
         writer.Changed();
 
         // Once the writer thread has failed, the next change says so, and so does the flush.
         Assert.True(
-            SpinWait.SpinUntil(() => Throws<UnauthorizedAccessException>(() => writer.Changed()), TimeSpan.FromSeconds(10)),
+            SpinWait.SpinUntil(() => Throws<IOException>(() => writer.Changed()), TimeSpan.FromSeconds(10)),
             "the failed write did not surface at a later change within 10 s");
-        Assert.Throws<UnauthorizedAccessException>(() => writer.Flush());
+        Assert.Throws<IOException>(() => writer.Flush());
         Assert.False(File.Exists(store.StatePath));
+
+        // Each failed write removed its temporary file.
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(store.StatePath)!, "*.tmp"));
     }
 
     [Fact]
@@ -187,12 +190,12 @@ public sealed class StateWriterTests : IDisposable
     {
         using var store = Store();
         using var writer = new StateWriter(() => store.SaveJson(Snapshot()), StateWriterOptions.Upload, TimeProvider.System);
-        Directory.CreateDirectory(store.StatePath + ".tmp");
+        Directory.CreateDirectory(store.StatePath);
         Acknowledge(1);
         writer.Changed();
 
         // Whether the writer thread or the flush itself tried the write, the flush reports the failure.
-        Assert.Throws<UnauthorizedAccessException>(() => writer.Flush());
+        Assert.Throws<IOException>(() => writer.Flush());
     }
 
     [Fact]

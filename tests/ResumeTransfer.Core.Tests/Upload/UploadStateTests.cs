@@ -97,4 +97,44 @@ public sealed class UploadStateTests : IDisposable
         Assert.Equal(before.LastWriteTimeUtc, after.LastWriteTimeUtc);
         Assert.False(before.Matches(after), "the tail hash changes");
     }
+
+    [Theory]
+    [InlineData(".rtupload.lock")]
+    [InlineData(".rtupload")]
+    public void APlantedLinkAtTheStateOrItsLockIsRefusedAndTheVictimIsUntouched(string suffix)
+    {
+        var source = SourceFiles.Create(dir.File("l" + suffix.Length + ".bin"), 3);
+        var victim = dir.File("victim" + suffix.Length);
+        File.WriteAllText(victim, "victim");
+        File.CreateSymbolicLink(source + suffix, victim);
+
+        var error = Assert.Throws<TransferException>(() =>
+        {
+            using var store = UploadStateStore.Open(source, dir.File("per-user"));
+            store.Load();
+        });
+
+        Assert.Equal(TransferErrorKind.InvalidState, error.Kind);
+        Assert.Contains("symbolic link", error.Message, StringComparison.Ordinal);
+        Assert.Equal("victim", File.ReadAllText(victim));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void StateIsReadableByItsOwnerOnlyAndItsTemporaryNameCannotBePlanted()
+    {
+        var source = SourceFiles.Create(dir.File("m.bin"), 3);
+        var victim = dir.File("victim-tmp");
+        File.WriteAllText(victim, "victim");
+        File.CreateSymbolicLink(source + ".rtupload.tmp", victim);
+
+        using (var store = UploadStateStore.Open(source, dir.File("per-user")))
+        {
+            store.Save(new UploadState { Target = "t", ChunkSize = 1, UploadUrl = "https://h/files/secret-id" });
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(source + ".rtupload"));
+        Assert.Equal("victim", File.ReadAllText(victim));
+        Assert.Empty(Directory.GetFiles(dir.Path, "m.bin.rtupload.*.tmp"));
+    }
 }
