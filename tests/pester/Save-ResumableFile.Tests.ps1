@@ -143,6 +143,49 @@ Describe 'Save-ResumableFile' {
         }
     }
 
+    Context 'files planted beside the target' {
+        It 'never writes through a symbolic link at <Name> with -Resume (<ErrorId>), and the victim is untouched' -ForEach @(
+            @{ Name = '.rtpart'; ErrorId = 'InvalidState' }
+            @{ Name = '.rtstate'; ErrorId = 'InvalidState' }
+            @{ Name = '.rtlock'; ErrorId = 'InvalidState' }
+            @{ Name = ''; ErrorId = 'TargetExists' }
+        ) {
+            $tag = New-Tag planted
+            $target = Join-Path $TestDrive "planted-$tag.bin"
+            $victim = Join-Path $TestDrive "victim-$tag"
+            Set-Content -LiteralPath $victim -Value 'precious' -NoNewline
+            New-Item -ItemType SymbolicLink -Path "$target$Name" -Target $victim | Out-Null
+
+            { Save-ResumableFile -Uri "$Base/files/planted.bin?size=65536&tag=$tag" -OutFile $target -Resume -ErrorAction Stop } |
+                Should -Throw -ErrorId "$ErrorId*"
+            Get-Content -LiteralPath $victim -Raw | Should -Be 'precious'
+            @(Get-TestServerLog $Server $tag) | Should -HaveCount 0
+        }
+
+        It 'refuses a server-chosen name <Name> before reading the answer' -ForEach @(
+            @{ Name = 'other.bin.rtstate' }
+            @{ Name = 'other.bin.rtupload' }
+        ) {
+            $tag = New-Tag ownname
+            $dir = Join-Path $TestDrive "ownname-$tag"
+            New-Item -ItemType Directory -Path $dir | Out-Null
+            $disposition = [uri]::EscapeDataString('attachment; filename="' + $Name + '"')
+            $uri = "$Base/files/x.bin?size=4096&tag=$tag&disposition=$disposition"
+            { Save-ResumableFile -Uri $uri -OutFile "$dir/" -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidFileName*'
+            @(Get-ChildItem -LiteralPath $dir -Force) | Should -HaveCount 0
+        }
+
+        It 'keeps the permissions of a file replaced with -Force' -Skip:$IsWindows {
+            $tag = New-Tag mode
+            $target = Join-Path $TestDrive "mode-$tag.sh"
+            Set-Content -LiteralPath $target -Value 'old'
+            chmod 750 $target
+            Save-ResumableFile -Uri "$Base/files/mode.sh?size=4096&tag=$tag" -OutFile $target -Force
+            Get-Sha256 $target | Should -Be (Get-TestServerSha256 $Server -Size 4096)
+            (Get-Item -LiteralPath $target).UnixMode | Should -Be '-rwxr-x---'
+        }
+    }
+
     Context 'kill -9 of the downloading pwsh' {
         It 'resumes with -Resume from the bytes the killed pwsh left, to the right SHA-256' {
             $size = 32MB
