@@ -51,7 +51,7 @@ public sealed class DownloadEngine
     }
 
     /// <summary>
-    /// Downloads <see cref="DownloadRequest.Uri"/> to <see cref="DownloadRequest.OutputPath"/>.
+    /// Downloads <see cref="TransferRequest.Uri"/> to <see cref="DownloadRequest.OutputPath"/>.
     /// </summary>
     /// <param name="request">What to fetch and how.</param>
     /// <param name="transferId">Id put in every progress snapshot of this download (one progress bar per id).</param>

@@ -12,8 +12,8 @@ namespace ResumeTransfer.Core.Transfer;
 /// The one set of rules for what the HTTP requests of a transfer carry, for downloads and uploads alike: the user's
 /// headers less the ones the protocol sets itself, one User-Agent, the credential as preemptive Basic, and where they
 /// may go. Everything the user supplied (every header, not only Authorization and Cookie, and the credential) goes to
-/// the origin of <see cref="IRequestOptions.Uri"/> only, unless <see cref="IRequestOptions.PreserveHeadersOnRedirect"/>;
-/// a redirect from https to http is refused unless <see cref="IRequestOptions.AllowInsecureRedirect"/>. Nothing here is
+/// the origin of <see cref="TransferRequest.Uri"/> only, unless <see cref="TransferRequest.PreserveHeadersOnRedirect"/>;
+/// a redirect from https to http is refused unless <see cref="TransferRequest.AllowInsecureRedirect"/>. Nothing here is
 /// ever written to a state file.
 /// </summary>
 /// <remarks>
@@ -37,9 +37,9 @@ public sealed class RequestPolicy
     /// <summary>Reads the options once; <paramref name="controlled"/> are the headers this protocol sets itself.</summary>
     /// <exception cref="TransferException">
     /// <see cref="TransferErrorKind.InvalidArgument"/> when a credential or an Authorization header would go over plain
-    /// http without <see cref="IRequestOptions.AllowUnencryptedAuthentication"/>.
+    /// http without <see cref="TransferRequest.AllowUnencryptedAuthentication"/>.
     /// </exception>
-    public RequestPolicy(IRequestOptions options, IEnumerable<string> controlled, ITransferObserver observer)
+    public RequestPolicy(TransferRequest options, IEnumerable<string> controlled, ITransferObserver observer)
     {
         if (options is null)
         {

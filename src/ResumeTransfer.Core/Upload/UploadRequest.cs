@@ -29,20 +29,19 @@ public enum ExistingUploadPolicy
     Overwrite,
 }
 
-/// <summary>One upload, as the caller asked for it. Immutable once handed to the engine.</summary>
-public sealed record UploadRequest : IRequestOptions
+/// <summary>
+/// One upload, as the caller asked for it. Immutable once handed to the engine. Its <see cref="TransferRequest.Uri"/> is
+/// where to: <c>s3://bucket/key</c>, <c>s3://bucket/prefix/</c> (the file name is appended), a tus creation endpoint or a
+/// chunk-API URL. For S3 the <see cref="TransferRequest.Credential"/> is the access key (user name) and secret (password);
+/// when null the AWS SDK's default chain (environment, profile) is used.
+/// </summary>
+public sealed record UploadRequest : TransferRequest
 {
     /// <summary>Default parallel connections for protocols that allow them (S3, chunk API); tus is always sequential.</summary>
     public const int DefaultConnections = 4;
 
     /// <summary>The local file to upload (full path).</summary>
     public required string Path { get; init; }
-
-    /// <summary>
-    /// Where to: <c>s3://bucket/key</c>, <c>s3://bucket/prefix/</c> (the file name is appended), a tus creation endpoint
-    /// or a chunk-API URL.
-    /// </summary>
-    public required Uri Uri { get; init; }
 
     public UploadProtocolKind Protocol { get; init; } = UploadProtocolKind.Auto;
 
@@ -53,24 +52,6 @@ public sealed record UploadRequest : IRequestOptions
 
     /// <summary>Parallel chunk uploads, where the protocol allows (capped by <see cref="IUploadProtocol.MaximumConnections"/>).</summary>
     public int Connections { get; init; } = DefaultConnections;
-
-    /// <summary>Extra request headers for http(s) protocols (tus, chunk API). Never written to the state file.</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>
-    /// S3: access key (user name) and secret (password); when null the AWS SDK's default chain (environment, profile) is used.
-    /// http(s) protocols: sent as Basic authentication. Never written to the state file.
-    /// </summary>
-    public NetworkCredential? Credential { get; init; }
-
-    /// <summary>Allow <see cref="Credential"/> or an Authorization header over plain http (tus, chunk API).</summary>
-    public bool AllowUnencryptedAuthentication { get; init; }
-
-    /// <summary>Allow a redirect (or a stored or announced upload URL) from https to plain http.</summary>
-    public bool AllowInsecureRedirect { get; init; }
-
-    /// <summary>Send the user's headers and credential to other origins too after a redirect (off: the requested origin only).</summary>
-    public bool PreserveHeadersOnRedirect { get; init; }
 
     /// <summary>S3-compatible service address (e.g. http://127.0.0.1:9000); null = AWS.</summary>
     public Uri? Endpoint { get; init; }
@@ -84,17 +65,4 @@ public sealed record UploadRequest : IRequestOptions
     /// <summary>Content type of the stored object, where the protocol records one.</summary>
     public string? ContentType { get; init; }
 
-    public string? UserAgent { get; init; }
-
-    /// <summary>Retries per failing call (per chunk) before giving up.</summary>
-    public int MaxRetries { get; init; } = 5;
-
-    /// <summary>Base delay of the exponential back-off.</summary>
-    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>A request that moves no byte (and gets no answer) for this long is a stall, retried.</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>The most a server's Retry-After may make us wait.</summary>
-    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(5);
 }

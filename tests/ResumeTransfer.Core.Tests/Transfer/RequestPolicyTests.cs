@@ -143,7 +143,7 @@ public sealed class RequestPolicyTests
         string direction, Uri uri, Dictionary<string, string> headers, NetworkCredential? credential = null,
         bool preserve = false, bool allowUnencrypted = false, bool allowInsecureRedirect = false)
     {
-        IRequestOptions options = direction == "download"
+        TransferRequest options = direction == "download"
             ? new DownloadRequest
             {
                 Uri = uri, OutputPath = "unused", Headers = headers, Credential = credential, PreserveHeadersOnRedirect = preserve,

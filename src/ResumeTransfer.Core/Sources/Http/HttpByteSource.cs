@@ -39,7 +39,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     /// <param name="timeProvider">The clock of the stall timeout (<see cref="TimeProvider.System"/> when null).</param>
     /// <exception cref="TransferException">
     /// <see cref="TransferErrorKind.InvalidArgument"/> when the address is not http(s), or when a credential or an
-    /// Authorization header would travel over plain http without <see cref="DownloadRequest.AllowUnencryptedAuthentication"/>.
+    /// Authorization header would travel over plain http without <see cref="TransferRequest.AllowUnencryptedAuthentication"/>.
     /// </exception>
     public HttpByteSource(HttpClient client, DownloadRequest request, ITransferObserver observer, TimeProvider? timeProvider = null)
     {
