@@ -105,28 +105,19 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
                 $"'{AddressText.ForDisplay(uri)}' is not an http or https address. Save-ResumableFile downloads only over HTTP(S); give an absolute URL such as https://example.com/file.iso.");
         }
 
-        return new DownloadRequest
+        return WithSharedOptions(new DownloadRequest
         {
             Uri = uri,
             OutputPath = output.Path,
             OutputIsDirectory = output.IsDirectory,
             ExistingTarget = Resume ? ExistingTargetPolicy.Resume : Force ? ExistingTargetPolicy.Overwrite : ExistingTargetPolicy.Fail,
             Connections = Connections,
-            Headers = RequestHeaders,
-            Credential = Credential?.GetNetworkCredential(),
-            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-            AllowInsecureRedirect = AllowInsecureRedirect,
-            PreserveHeadersOnRedirect = PreserveHeadersOnRedirect,
-            UserAgent = UserAgent,
             // The engine checks the hash's form against the algorithm (InvalidArgument) before it touches anything.
             ExpectedHash = string.IsNullOrWhiteSpace(ExpectedHash) ? null : ExpectedHash,
             HashAlgorithm = HashAlgorithm,
             // The result object reports the file's hash; without -PassThru nobody would read it, so no time is spent on it.
             ComputeHash = PassThru,
-            MaxRetries = MaxRetries,
-            RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
-            StallTimeout = TimeSpan.FromSeconds(TimeoutSec),
-        };
+        });
     }
 
     private void Start(TransferRunner transfers, Uri uri, DownloadRequest request, string name)

@@ -144,7 +144,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
                 $"'{AddressText.ForDisplay(uri)}' is not an absolute address. Give s3://bucket/key (or s3://bucket/prefix/), or the http(s) URL of a tus endpoint or chunk API.");
         }
 
-        return new UploadRequest
+        return WithSharedOptions(new UploadRequest
         {
             Path = path,
             Uri = uri,
@@ -152,20 +152,11 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             ChunkSize = ChunkSize,
             ExistingUpload = Resume ? ExistingUploadPolicy.Resume : Force ? ExistingUploadPolicy.Overwrite : ExistingUploadPolicy.Fail,
             Connections = Connections,
-            Headers = RequestHeaders,
-            Credential = Credential?.GetNetworkCredential(),
-            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-            AllowInsecureRedirect = AllowInsecureRedirect,
-            PreserveHeadersOnRedirect = PreserveHeadersOnRedirect,
             Endpoint = Endpoint,
             Region = Region,
             Metadata = metadata,
             ContentType = ContentType,
-            UserAgent = UserAgent,
-            MaxRetries = MaxRetries,
-            RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
-            StallTimeout = TimeSpan.FromSeconds(TimeoutSec),
-        };
+        });
     }
 
     /// <summary>Where the file goes, for -WhatIf/-Confirm: the S3 object (prefix resolved) or the http(s) address.</summary>

@@ -6,6 +6,7 @@ using System.Net.Http;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.Download;
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Cmdlets;
 
@@ -124,6 +125,21 @@ public abstract class TransferCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Headers));
         }
     }
+
+    /// <summary><paramref name="request"/> with what the parameters both cmdlets share ask of every request (headers, credential, redirect and retry rules).</summary>
+    private protected T WithSharedOptions<T>(T request)
+        where T : TransferRequest => (T)((TransferRequest)request with
+        {
+            Headers = RequestHeaders,
+            Credential = Credential?.GetNetworkCredential(),
+            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+            AllowInsecureRedirect = AllowInsecureRedirect,
+            PreserveHeadersOnRedirect = PreserveHeadersOnRedirect,
+            UserAgent = UserAgent,
+            MaxRetries = MaxRetries,
+            RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
+            StallTimeout = TimeSpan.FromSeconds(TimeoutSec),
+        });
 
     /// <summary>Creates the runner; the last step of BeginProcessing, once the parameters are checked.</summary>
     private protected void CreateRunner(string progressVerb) =>
