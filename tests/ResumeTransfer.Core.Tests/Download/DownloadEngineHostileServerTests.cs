@@ -1,7 +1,5 @@
 using System.IO.Compression;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
-using ResumeTransfer.Core.State;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.TestServer;
 using Xunit;
@@ -58,7 +56,7 @@ public sealed class DownloadEngineHostileServerTests : EngineTestBase
         var onDisk = (3 * MiB) / 2;
         var target = Temp.File("resume-from-zero.bin");
         var url = Server.Url($"files/rz.bin?size={size}&tag={tag}&fault=range416unlesszero");
-        PlantPart(url, target, size, onDisk, marker: 0xEE);
+        PlantPart(url, target, size, onDisk);
 
         var result = await Engine().DownloadAsync(Request(url, target, connections: connections, policy: ExistingTargetPolicy.Resume), 1, default);
 
@@ -200,22 +198,5 @@ public sealed class DownloadEngineHostileServerTests : EngineTestBase
         using var output = new MemoryStream();
         gzip.CopyTo(output);
         return output.ToArray();
-    }
-
-    /// <summary>A part file whose first <paramref name="onDisk"/> bytes are <paramref name="marker"/>, and a state that says they are done.</summary>
-    private static void PlantPart(Uri url, string target, long size, long onDisk, byte marker)
-    {
-        File.WriteAllBytes(target + TargetPaths.PartSuffix, Enumerable.Repeat(marker, (int)size).ToArray());
-        var state = new DownloadState
-        {
-            Uri = url.GetLeftPart(UriPartial.Path),
-            UriHash = DownloadStateStore.HashUri(url),
-            Length = size,
-            ETag = $"\"s1-v1-n{size}\"",
-            LastModified = DeterministicContent.LastModified(1),
-            SupportsRanges = true,
-            Segments = { new DownloadStateSegment { Start = 0, End = size, Next = onDisk } },
-        };
-        new DownloadStateStore(target + TargetPaths.StateSuffix).Save(state);
     }
 }
