@@ -32,10 +32,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     // again from the original one.
     private Uri? resolvedUri;
 
-    // The content coding of the version being fetched ("identity" when none), from the first answer that carried a body
-    // of it: bytes of two encodings of one file cannot be joined, so a later answer in another coding is refused.
-    private string? contentCoding;
-    private int encodedWarned;
+    private readonly ContentCodingGuard coding;
 
     /// <summary>Creates the source. Nothing is sent until <see cref="ProbeAsync"/> or <see cref="OpenRangeAsync"/>.</summary>
     /// <param name="client">The shared client from <see cref="TransferHttpClientFactory.Create"/>; not disposed by this source.</param>
@@ -55,6 +52,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
 
         this.request = request ?? throw new ArgumentNullException(nameof(request));
         this.observer = observer ?? throw new ArgumentNullException(nameof(observer));
+        coding = new ContentCodingGuard(observer);
         time = timeProvider ?? TimeProvider.System;
         var uri = request.Uri;
         if (!HttpAddress.IsHttpOrHttps(uri))
@@ -86,12 +84,12 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         {
             case HttpStatusCode.PartialContent:
                 identity = RangeResponseValidator.ValidatePartial(response, 0, 0, expected: null, where).Identity;
-                StartCoding(response, where);
+                coding.Start(response, where);
                 supportsRanges = true;
                 break;
             case HttpStatusCode.OK:
                 identity = ResponseIdentity.Read(response, WholeLength(response, where));
-                StartCoding(response, where);
+                coding.Start(response, where);
                 supportsRanges = false;
                 break;
             case HttpStatusCode.RequestedRangeNotSatisfiable:
@@ -123,7 +121,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                 case HttpStatusCode.PartialContent:
                 {
                     var (range, identity) = RangeResponseValidator.ValidatePartial(response, 0, null, expected: null, where);
-                    StartCoding(response, where);
+                    coding.Start(response, where);
                     var probe = Describe(response, sent.Uri, identity, supportsRanges: true);
                     var body = await OpenBodyAsync(response, range.RangeLength, where, cancellationToken).ConfigureAwait(false);
                     return new OpenedProbe(probe, new RangeBody(RangeAnswer.Partial, 0, range.RangeLength, identity, body));
@@ -133,7 +131,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                 {
                     var length = WholeLength(response, where);
                     var identity = ResponseIdentity.Read(response, length);
-                    StartCoding(response, where);
+                    coding.Start(response, where);
                     var probe = Describe(response, sent.Uri, identity, supportsRanges: false);
                     var body = await OpenBodyAsync(response, length, where, cancellationToken).ConfigureAwait(false);
                     return new OpenedProbe(probe, new RangeBody(RangeAnswer.Whole, 0, length, identity, body));
@@ -199,7 +197,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                 {
                     // It may start before the offset (covering it): the body then begins with the overlap, for the caller to skip.
                     var (range, identity) = RangeResponseValidator.ValidatePartial(response, offset, endInclusive, expected, where);
-                    ContinueCoding(response, where);
+                    coding.Continue(response, where);
                     Interlocked.CompareExchange(ref resolvedUri, sent.Uri, null);
                     var body = await OpenBodyAsync(response, range.RangeLength, where, cancellationToken).ConfigureAwait(false);
                     return new RangeBody(RangeAnswer.Partial, range.First!.Value, range.RangeLength, identity, body);
@@ -213,11 +211,11 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                     var identity = ResponseIdentity.Read(response, length);
                     if (identity.IsSameVersionAs(expected))
                     {
-                        ContinueCoding(response, where);
+                        coding.Continue(response, where);
                     }
                     else
                     {
-                        StartCoding(response, where); // a new version: nothing of the old one will be joined to it
+                        coding.Start(response, where); // a new version: nothing of the old one will be joined to it
                     }
 
                     Interlocked.CompareExchange(ref resolvedUri, sent.Uri, null);
@@ -267,7 +265,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     private static long? ReadUnsatisfiedTotal(HttpResponseMessage response, Uri where) =>
         response.Content.Headers.TryGetValues("Content-Range", out var values) &&
         ContentRangeHeader.TryParse(values.FirstOrDefault(), out var range) && range.IsUnsatisfied
-            ? RangeResponseValidator.CheckLength(range.CompleteLength, "Content-Range bytes */", where, (int)response.StatusCode)
+            ? RangeResponseValidator.CheckLength(range.CompleteLength, "Content-Range total", where, (int)response.StatusCode)
             : null;
 
     private static long? WholeLength(HttpResponseMessage response, Uri where) =>
@@ -290,43 +288,5 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         }
 
         return new ValidatedBodyStream(response, inner, expectedLength, request.StallTimeout, time, cancellationToken, where);
-    }
-
-    /// <summary>An answer that starts a version (a probe, or a 200 of a new version): its coding is the one from now on.</summary>
-    private void StartCoding(HttpResponseMessage response, Uri where)
-    {
-        var coding = CodingOf(response);
-        Volatile.Write(ref contentCoding, coding);
-        WarnIfEncoded(coding, where);
-    }
-
-    /// <summary>An answer of the version being fetched: refused when it comes in another coding than the first one.</summary>
-    private void ContinueCoding(HttpResponseMessage response, Uri where)
-    {
-        var coding = CodingOf(response);
-        var first = Interlocked.CompareExchange(ref contentCoding, coding, null) ?? coding;
-        if (!string.Equals(first, coding, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new TransientTransferException(
-                TransferErrorKind.ProtocolViolation,
-                $"{where} sent this answer with Content-Encoding '{coding}' where the first one had '{first}'; bytes of two encodings of the file cannot be joined, so the answer is discarded.")
-            { StatusCode = (int)response.StatusCode };
-        }
-
-        WarnIfEncoded(coding, where);
-    }
-
-    private static string CodingOf(HttpResponseMessage response) =>
-        RangeResponseValidator.ContentCodingOtherThanIdentity(response)?.ToLowerInvariant() ?? "identity";
-
-    private void WarnIfEncoded(string coding, Uri where)
-    {
-        // Once per download: every range of an object stored compressed carries the header.
-        if (coding != "identity" && Interlocked.Exchange(ref encodedWarned, 1) == 0)
-        {
-            observer.OnMessage(
-                TransferMessageLevel.Warning,
-                $"{where} sends the file with Content-Encoding '{coding}' although only 'identity' was asked for (it is stored so); it is saved exactly as sent, still encoded, as curl and wget do. Ranges, -Resume and -ExpectedHash apply to the saved (encoded) bytes; decode the file afterwards if you need its content.");
-        }
     }
 }
