@@ -55,7 +55,17 @@ internal sealed class FileEndpoint(TagCounter counter)
             return;
         }
 
-        string strongETag = DeterministicContent.ETag(o.Size, o.Seed, version);
+        if (o.Faults.Contains("storedgzip") && o.Size > StoredGzip.MaxContentSize)
+        {
+            await RequestDispatcher.WriteTextAsync(context, entry, StatusCodes.Status400BadRequest, "fault=storedgzip is limited to 64 MiB of content", token);
+            return;
+        }
+
+        // fault=storedgzip: the resource is the compressed object (its length, ranges and ETag), sent as stored.
+        // Not a passing fault but what the resource is, so times=K does not switch it off.
+        byte[]? stored = o.Faults.Contains("storedgzip") ? StoredGzip.Bytes(o.Size, o.Seed, version) : null;
+        long size = stored?.LongLength ?? o.Size;
+        string strongETag = stored is null ? DeterministicContent.ETag(o.Size, o.Seed, version) : StoredGzip.ETag(o.Size, o.Seed, version);
         string? etag = o.NoETag ? null : o.WeakETag ? "W/" + strongETag : strongETag;
         DateTimeOffset? lastModified = o.NoLastModified ? null : DeterministicContent.LastModified(version);
         bool honourRanges = !o.NoRanges && !Has("ignorerange");
@@ -89,15 +99,20 @@ internal sealed class FileEndpoint(TagCounter counter)
             return;
         }
 
+        if (stored is not null)
+        {
+            response.Headers.ContentEncoding = "gzip";
+        }
+
         long start = 0;
-        long end = o.Size - 1;
+        long end = size - 1;
         bool partial = false;
         if (honourRanges && ByteRange.TryParse(request.Headers.Range, out ByteRange range) &&
             IfRangeHolds(request.Headers.IfRange, etag, lastModified))
         {
-            if (!range.TryResolve(o.Size, out start, out end))
+            if (!range.TryResolve(size, out start, out end) || (start > 0 && Has("range416unlesszero")))
             {
-                response.Headers.ContentRange = $"bytes */{o.Size}";
+                response.Headers.ContentRange = $"bytes */{size}";
                 SetStatus(response, entry, StatusCodes.Status416RangeNotSatisfiable);
                 response.ContentLength = 0;
                 return;
@@ -106,14 +121,19 @@ internal sealed class FileEndpoint(TagCounter counter)
             partial = true;
             if (Has("wrongrange"))
             {
-                (start, end) = WrongRange(start, end, o.Size);
+                (start, end) = WrongRange(start, end, size);
             }
 
-            response.Headers.ContentRange = $"bytes {start}-{end}/{o.Size}";
+            if (Has("overlapstart"))
+            {
+                start = Math.Max(0, start - o.At);
+            }
+
+            response.Headers.ContentRange = o.ContentRange ?? $"bytes {start}-{end}/{size}";
         }
 
         long length = end - start + 1;
-        byte[]? gzipped = null;
+        byte[]? gzipped = stored?[(int)start..(int)(end + 1)];
         if (Has("gzip"))
         {
             if (length > MaxGzipLength)

@@ -8,7 +8,7 @@ internal sealed class FileRequestOptions
 {
     /// <summary>Every fault name the server knows; anything else is a 400, so a typo in a test fails loudly.</summary>
     public static readonly IReadOnlySet<string> KnownFaults =
-        new HashSet<string>(["drop", "short", "stall", "wrongrange", "ignorerange", "status", "gzip", "chunked"], StringComparer.Ordinal);
+        new HashSet<string>(["drop", "short", "stall", "wrongrange", "ignorerange", "status", "gzip", "chunked", "storedgzip", "range416unlesszero", "overlapstart"], StringComparer.Ordinal);
 
     public long Size { get; private init; }
 
@@ -46,6 +46,9 @@ internal sealed class FileRequestOptions
     public string? Disposition { get; private init; }
 
     public string? User { get; private init; }
+
+    /// <summary>A Content-Range sent verbatim on every 206 instead of the true one (the body stays the true range).</summary>
+    public string? ContentRange { get; private init; }
 
     public string? Pass { get; private init; }
 
@@ -110,6 +113,7 @@ internal sealed class FileRequestOptions
             Latency = latency ?? 0,
             Disposition = Text(query, "disposition"),
             User = Text(query, "user"),
+            ContentRange = Text(query, "contentrange"),
             Pass = Text(query, "pass"),
         };
         return true;

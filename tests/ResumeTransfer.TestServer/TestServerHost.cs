@@ -33,7 +33,13 @@ namespace ResumeTransfer.TestServer;
 /// <c>ignorerange</c> 200 with the whole body, no Accept-Ranges; <c>status&amp;code=503&amp;retryafter=SEC</c> that status
 /// (default 503), Retry-After as given, empty body; <c>gzip</c> <c>Content-Encoding: gzip</c> and a gzip body, also on 206
 /// (bodies up to 64 MiB); <c>chunked</c> no Content-Length (chunked transfer coding) — <c>fault=chunked,drop&amp;at=N</c> with
-/// N &gt;= body length loses just the final chunk. <c>at</c> counts bytes as sent (compressed bytes with gzip).
+/// N &gt;= body length loses just the final chunk. <c>at</c> counts bytes as sent (compressed bytes with gzip);
+/// <c>storedgzip</c> the resource is the gzip of the content, stored so (<see cref="StoredGzip"/>): length, ranges and
+/// ETag (<c>"s{S}-v{V}-n{N}-gz"</c>) are those of the compressed bytes, every answer carries <c>Content-Encoding: gzip</c>
+/// and a Content-Length equal to the range (content up to 64 MiB; not limited by times); <c>range416unlesszero</c> 416 (<c>bytes */N</c>) to
+/// every range that does not start at byte 0, 206 to those that do; <c>overlapstart&amp;at=N</c> a 206 that starts N bytes
+/// before the asked start (not before byte 0), Content-Range and body consistent.
+/// <c>contentrange=&lt;url-encoded value&gt;</c> sends that Content-Range verbatim on every 206 (the body stays the true range).
 /// <c>changeafter=K</c> file requests after the K-th with this tag serve version+1 (new bytes and ETag).
 /// <c>noetag=1</c>, <c>weaketag=1</c> (<c>W/"..."</c>, never matches If-Range/If-Match), <c>nolastmodified=1</c>,
 /// <c>noranges=1</c> (never honours Range, no Accept-Ranges).

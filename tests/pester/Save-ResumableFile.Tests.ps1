@@ -186,6 +186,49 @@ Describe 'Save-ResumableFile' {
         }
     }
 
+    Context 'a server that bends the range rules' {
+        It 'finishes on one connection with a warning when ranges that do not start at byte 0 get 416' {
+            $size = 6MB
+            $tag = New-Tag from-zero
+            $target = Join-Path $TestDrive 'from-zero.bin'
+
+            Save-ResumableFile -Uri "$Base/files/z.bin?size=$size&tag=$tag&fault=range416unlesszero" -OutFile $target -Connections 4 -WarningVariable warnings -WarningAction SilentlyContinue
+
+            Get-Sha256 $target | Should -Be (Get-TestServerSha256 $Server -Size $size)
+            @($warnings | Where-Object { "$_" -like '*does not really serve ranges*one connection*' }) | Should -HaveCount 1
+            (Get-TestServerLog $Server $tag)[-1].range | Should -Be "bytes=0-$($size - 1)"
+        }
+
+        It 'saves an object stored gzipped as served, with a warning, and checks -ExpectedHash on those bytes' {
+            $size = 2MB
+            $tag = New-Tag stored-gzip
+            $uri = "$Base/files/g.bin.gz?size=$size&tag=$tag&fault=storedgzip"
+            $target = Join-Path $TestDrive 'g.bin.gz'
+
+            $result = Save-ResumableFile -Uri $uri -OutFile $target -PassThru -WarningVariable warnings -WarningAction SilentlyContinue
+
+            $result.Hash | Should -Be (Get-Sha256 $target)
+            @($warnings | Where-Object { "$_" -like "*Content-Encoding 'gzip'*-ExpectedHash*" }) | Should -HaveCount 1
+            $file = [System.IO.File]::OpenRead($target)
+            try {
+                $plain = [System.IO.MemoryStream]::new()
+                $gzip = [System.IO.Compression.GZipStream]::new($file, [System.IO.Compression.CompressionMode]::Decompress)
+                $gzip.CopyTo($plain)
+                $gzip.Dispose()
+            }
+            finally {
+                $file.Dispose()
+            }
+            [System.Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($plain.ToArray())).ToLowerInvariant() | Should -Be (Get-TestServerSha256 $Server -Size $size)
+
+            $again = Join-Path $TestDrive 'g-again.bin.gz'
+            Save-ResumableFile -Uri $uri -OutFile $again -ExpectedHash $result.Hash -WarningAction SilentlyContinue
+            Get-Sha256 $again | Should -Be $result.Hash
+            { Save-ResumableFile -Uri $uri -OutFile (Join-Path $TestDrive 'g-plain-hash.bin.gz') -ExpectedHash (Get-TestServerSha256 $Server -Size $size) -WarningAction SilentlyContinue -ErrorAction Stop } |
+                Should -Throw -ErrorId 'IntegrityCheckFailed*'
+        }
+    }
+
     Context 'kill -9 of the downloading pwsh' {
         It 'resumes with -Resume from the bytes the killed pwsh left, to the right SHA-256' {
             $size = 32MB

@@ -25,6 +25,7 @@ internal sealed class DownloadSession
     private readonly ITransferObserver observer;
     private readonly Func<CancellationToken, Task<SourceProbe>> probe;
     private readonly bool freshAtStart;
+    private bool rangesOnlyFromStart;
 
     public DownloadSession(
         DownloadRequest request,
@@ -94,6 +95,12 @@ internal sealed class DownloadSession
                 await RunPassAsync(fresh, body, splitUpFront, cancellationToken).ConfigureAwait(false);
                 return;
             }
+            catch (StartOverException restart) when (restart.Reason == StartOverReason.RangesOnlyFromStart && !rangesOnlyFromStart)
+            {
+                ContinueOnOneConnectionFromStart(restart);
+                fresh = false;
+                splitUpFront = true;
+            }
             catch (StartOverException restart)
             {
                 carried = restart.TakeBody();
@@ -119,6 +126,24 @@ internal sealed class DownloadSession
                 splitUpFront = carried is null;
             }
         }
+    }
+
+    /// <summary>
+    /// The server answers 416 to ranges that do not start at byte 0: from now on one connection asks from byte 0 and
+    /// skips the bytes on disk before the first gap (the bytes after it are fetched again). Nothing on disk is discarded.
+    /// </summary>
+    private void ContinueOnOneConnectionFromStart(StartOverException restart)
+    {
+        rangesOnlyFromStart = true;
+        var length = State.Length!.Value; // a 416 is taken for a refusal only when the length is known
+        observer.OnMessage(TransferMessageLevel.Verbose, restart.Message);
+        observer.OnMessage(
+            TransferMessageLevel.Warning,
+            $"'{paths.FileName}': the server does not really serve ranges: it answers 416 (range not satisfiable) to ranges that do not start at byte 0. Continuing with one connection that reads from byte 0 and skips the bytes already saved.");
+        State.SupportsRanges = false;
+        State.Segments = SegmentScheduler.FromFirstGap(State.Segments, length);
+        State.Updated = timeProvider.GetUtcNow();
+        store.Save(State);
     }
 
     private async Task PrepareRestartAsync(StartOverException restart, RangeBody? carried, CancellationToken cancellationToken)
@@ -216,7 +241,7 @@ internal sealed class DownloadSession
             }
 
             using var checkpoint = new StateWriter(Checkpoint, StateWriterOptions.Download, timeProvider);
-            var fetcher = new SegmentFetcher(source, State.ToIdentity(), scheduler, part, checkpoint, counters, request, timeProvider, observer, paths.FileName);
+            var fetcher = new SegmentFetcher(source, State.ToIdentity(), scheduler, part, checkpoint, counters, request, timeProvider, observer, paths.FileName, rangesOnlyFromStart);
             var run = new TransferRun(scheduler, fetcher, workers);
             var finished = false;
             try

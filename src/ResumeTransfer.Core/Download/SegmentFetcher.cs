@@ -32,7 +32,10 @@ internal sealed class SegmentFetcher
     private readonly TimeProvider timeProvider;
     private readonly ITransferObserver observer;
     private readonly string name;
+    private readonly bool fromStartOnly;
 
+    // fromStartOnly: the server serves ranges from byte 0 only (StartOverReason.RangesOnlyFromStart), so every range is
+    // asked from byte 0 and the bytes before the segment's Next are read and skipped.
     public SegmentFetcher(
         IByteSource source,
         RemoteIdentity expected,
@@ -43,7 +46,8 @@ internal sealed class SegmentFetcher
         DownloadRequest request,
         TimeProvider timeProvider,
         ITransferObserver observer,
-        string name)
+        string name,
+        bool fromStartOnly = false)
     {
         this.source = source;
         this.expected = expected;
@@ -55,6 +59,7 @@ internal sealed class SegmentFetcher
         this.timeProvider = timeProvider;
         this.observer = observer;
         this.name = name;
+        this.fromStartOnly = fromStartOnly;
     }
 
     /// <summary>What survives a download that gave up.</summary>
@@ -125,7 +130,7 @@ internal sealed class SegmentFetcher
         {
             try
             {
-                body = await source.OpenRangeAsync(next, end - 1, expected, cancellationToken).ConfigureAwait(false);
+                body = await source.OpenRangeAsync(fromStartOnly ? 0 : next, end - 1, expected, cancellationToken).ConfigureAwait(false);
             }
             catch (TransferException ex) when (ex.Kind == TransferErrorKind.RemoteChanged && ex is not TransientTransferException)
             {
@@ -152,6 +157,11 @@ internal sealed class SegmentFetcher
             counters.ConnectionOpened();
             try
             {
+                if (body.Answer == RangeAnswer.Partial && body.StartOffset < next)
+                {
+                    await SkipAsync(body.Content, next - body.StartOffset, buffer, cancellationToken).ConfigureAwait(false);
+                }
+
                 await CopyAsync(segment, body.Content, buffer, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -167,7 +177,24 @@ internal sealed class SegmentFetcher
         switch (body.Answer)
         {
             case RangeAnswer.NotSatisfiable:
-                // Only asked for bytes this version has: a 416 means the resource is not that version any more.
+                if (expected.Length is { } length && next < length && body.Identity.IsSameVersionAs(expected))
+                {
+                    // Bytes this version has, refused by a server that still describes the same version: it serves ranges
+                    // from byte 0 only (a 206 to the first request, 416 to the rest). Asked from 0 already, it is broken.
+                    if (fromStartOnly || next == 0)
+                    {
+                        throw new TransientTransferException(
+                            TransferErrorKind.ProtocolViolation,
+                            $"The server answered 416 (range not satisfiable) for bytes from byte 0 of a file it says has {length} bytes.");
+                    }
+
+                    throw new StartOverException(
+                        StartOverReason.RangesOnlyFromStart,
+                        $"The server answered 416 (range not satisfiable) for bytes from {next} of a file it says has {length} bytes, and the same version.",
+                        body.Identity);
+                }
+
+                // Only asked for bytes this version has: a 416 with another length or validator means a new version.
                 throw new StartOverException(
                     StartOverReason.RemoteChanged,
                     $"The server answered 416 (range not satisfiable) for bytes from {next} (its length is now {body.Identity.Length?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}).",
@@ -179,7 +206,7 @@ internal sealed class SegmentFetcher
                     throw new StartOverException(StartOverReason.RemoteChanged, "A range came from another version of the file.", body.Identity);
                 }
 
-                if (body.StartOffset != next)
+                if (body.StartOffset > next)
                 {
                     throw new TransientTransferException(
                         TransferErrorKind.ProtocolViolation,
@@ -214,6 +241,23 @@ internal sealed class SegmentFetcher
                 }
 
                 return;
+        }
+    }
+
+    /// <summary>Reads and drops the first <paramref name="count"/> bytes of the body: bytes already on disk that the server sent again.</summary>
+    private async Task SkipAsync(Stream content, long count, byte[] buffer, CancellationToken cancellationToken)
+    {
+        observer.OnMessage(TransferMessageLevel.Verbose, $"'{name}': the server's answer starts {count} bytes before the first byte still missing; skipping them.");
+        for (var left = count; left > 0;)
+        {
+            var read = await content.ReadAsync(buffer, 0, (int)Math.Min(buffer.Length, left), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                // The source throws on a short body; this guards a source that does not.
+                throw new TransientTransferException(TransferErrorKind.ConnectionFailed, $"The response ended {left} bytes before the first byte still missing.");
+            }
+
+            left -= read;
         }
     }
 

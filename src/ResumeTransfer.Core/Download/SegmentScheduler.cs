@@ -225,6 +225,28 @@ internal sealed class SegmentScheduler
         }
     }
 
+    /// <summary>
+    /// The ranges a single connection that can read only from byte 0 fetches: one range over the whole file that
+    /// continues at the first byte not on disk. Bytes on disk after that gap are fetched again (the same version, so
+    /// the same bytes); none before it is touched.
+    /// </summary>
+    /// <param name="saved">The ranges as <see cref="Snapshot"/> records them: contiguous, in order, from byte 0.</param>
+    /// <param name="length">The file's length.</param>
+    public static List<DownloadStateSegment> FromFirstGap(IEnumerable<DownloadStateSegment> saved, long length)
+    {
+        var gap = length;
+        foreach (var segment in saved)
+        {
+            if (segment.End is null || segment.Next < segment.End)
+            {
+                gap = segment.Next;
+                break;
+            }
+        }
+
+        return new List<DownloadStateSegment> { new() { Start = 0, End = length, Next = Math.Min(gap, length) } };
+    }
+
     private static long Align(long offset) => offset / Alignment * Alignment;
 
     /// <summary>

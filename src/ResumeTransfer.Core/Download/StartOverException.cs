@@ -3,7 +3,7 @@ using ResumeTransfer.Core.Sources;
 
 namespace ResumeTransfer.Core.Download;
 
-/// <summary>Why the bytes on disk must be discarded in the middle of a run.</summary>
+/// <summary>Why the run must stop in the middle and start another pass (all but <see cref="StartOverReason.RangesOnlyFromStart"/> discard the bytes on disk).</summary>
 internal enum StartOverReason
 {
     /// <summary>An answer proved another version of the resource (new ETag, Last-Modified or length, or a 416).</summary>
@@ -11,6 +11,12 @@ internal enum StartOverReason
 
     /// <summary>The same version came back whole (200) to a ranged request: this server does not do ranges after all.</summary>
     RangesIgnored,
+
+    /// <summary>
+    /// The same version answered 416 to a range inside it: the server serves ranges from byte 0 only. Nothing is discarded:
+    /// the download continues on one connection that reads from byte 0 and skips what is on disk.
+    /// </summary>
+    RangesOnlyFromStart,
 }
 
 /// <summary>

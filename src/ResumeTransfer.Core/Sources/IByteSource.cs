@@ -18,7 +18,8 @@ public interface IByteSource : IDisposable
 
     /// <summary>
     /// Opens the bytes [<paramref name="offset"/>, <paramref name="endInclusive"/>] (to the end when null) of the version
-    /// <paramref name="expected"/>, asking the server to send the whole entity instead if it changed (If-Range).
+    /// <paramref name="expected"/>, asking the server to send the whole entity instead if it changed (If-Range). A partial
+    /// answer may start before <paramref name="offset"/> (see <see cref="RangeBody.StartOffset"/>).
     /// Throws <see cref="TransferException"/> of kind <see cref="TransferErrorKind.RemoteChanged"/> when the answer proves
     /// another version (other total, ETag or Last-Modified), <see cref="TransientTransferException"/> for what a retry
     /// may fix, and other <see cref="TransferException"/>s for what it will not.

@@ -36,7 +36,11 @@ public sealed class RangeBody : IDisposable
     /// <summary>206, 200 or 416.</summary>
     public RangeAnswer Answer { get; }
 
-    /// <summary>The offset in the resource of the first byte of <see cref="Content"/> (0 for <see cref="RangeAnswer.Whole"/>).</summary>
+    /// <summary>
+    /// The offset in the resource of the first byte of <see cref="Content"/>: 0 for <see cref="RangeAnswer.Whole"/>; for
+    /// <see cref="RangeAnswer.Partial"/> the offset asked for or, when the server answered a range that starts earlier and
+    /// covers it, that earlier offset (the caller skips the overlap).
+    /// </summary>
     public long StartOffset { get; }
 
     /// <summary>How many bytes <see cref="Content"/> promises, when known.</summary>

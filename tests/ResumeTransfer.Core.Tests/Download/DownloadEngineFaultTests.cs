@@ -2,7 +2,6 @@ using System.Net;
 using ResumeTransfer.Core.Download;
 using ResumeTransfer.Core.Sources;
 using ResumeTransfer.Core.Sources.Http;
-using ResumeTransfer.Core.State;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.TestServer;
 using Xunit;
@@ -198,7 +197,7 @@ public sealed class DownloadEngineFaultTests : EngineTestBase
         var size = 3 * MiB;
         var target = Temp.File("ignore.bin");
         var url = Server.Url($"files/i.bin?size={size}&tag={tag}&fault=ignorerange");
-        WriteGarbageState(url, target, size, onDisk: MiB);
+        PlantPart(url, target, size, onDisk: MiB);
 
         var result = await Engine().DownloadAsync(Request(url, target, policy: ExistingTargetPolicy.Resume), 1, default);
 
@@ -218,7 +217,7 @@ public sealed class DownloadEngineFaultTests : EngineTestBase
         var target = Temp.File("whole.bin");
         var url = Server.Url($"files/h.bin?size={size}&tag={tag}");
         var ignoring = Server.Url($"files/h.bin?size={size}&tag={tag}&fault=ignorerange");
-        WriteGarbageState(url, target, size, onDisk: 2 * MiB);
+        PlantPart(url, target, size, onDisk: 2 * MiB);
         var request = Request(url, target, policy: ExistingTargetPolicy.Resume);
         var engine = new DownloadEngine(
             r => new RoutingByteSource(new HttpByteSource(Client, r, Observer), new HttpByteSource(Client, Request(ignoring, target), Observer), _ => true),
@@ -296,21 +295,5 @@ public sealed class DownloadEngineFaultTests : EngineTestBase
         Assert.Contains("kept changing", failure.Message, StringComparison.Ordinal);
         Assert.Equal(1 + DownloadEngine.MaxVersionRestarts, source.Probes);
         Assert.False(File.Exists(target));
-    }
-
-    private static void WriteGarbageState(Uri url, string target, long size, long onDisk)
-    {
-        // A part file whose "done" bytes are wrong: if any of them survived, the final hash would not match.
-        File.WriteAllBytes(target + ".rtpart", Enumerable.Repeat((byte)0xEE, (int)size).ToArray());
-        var state = new DownloadState
-        {
-            Uri = url.GetLeftPart(UriPartial.Path),
-            UriHash = DownloadStateStore.HashUri(url),
-            Length = size,
-            ETag = $"\"s1-v1-n{size}\"",
-            SupportsRanges = true,
-            Segments = { new DownloadStateSegment { Start = 0, End = size, Next = onDisk } },
-        };
-        new DownloadStateStore(target + ".rtstate").Save(state);
     }
 }

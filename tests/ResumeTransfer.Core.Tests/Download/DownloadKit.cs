@@ -78,6 +78,25 @@ internal static class DownloadKit
         return long.Parse(range.AsSpan(6, range.IndexOf('-', StringComparison.Ordinal) - 6), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// A part file of <paramref name="size"/> bytes of <paramref name="marker"/> (bytes the server never sends) and a state
+    /// of version 1 that says the first <paramref name="onDisk"/> are done: if any of them is fetched again, it shows.
+    /// </summary>
+    public static void PlantPart(Uri url, string target, long size, long onDisk, byte marker = 0xEE)
+    {
+        File.WriteAllBytes(target + TargetPaths.PartSuffix, Enumerable.Repeat(marker, (int)size).ToArray());
+        var state = new DownloadState
+        {
+            Uri = url.GetLeftPart(UriPartial.Path),
+            UriHash = DownloadStateStore.HashUri(url),
+            Length = size,
+            ETag = $"\"s1-v1-n{size}\"",
+            SupportsRanges = true,
+            Segments = { new DownloadStateSegment { Start = 0, End = size, Next = onDisk } },
+        };
+        new DownloadStateStore(target + TargetPaths.StateSuffix).Save(state);
+    }
+
     public static DownloadState ReadState(string target) =>
         new DownloadStateStore(target + TargetPaths.StateSuffix).Load() ?? throw new InvalidOperationException("No state file.");
 

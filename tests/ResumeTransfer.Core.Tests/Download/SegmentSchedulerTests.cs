@@ -33,6 +33,24 @@ public sealed class SegmentSchedulerTests
         Assert.Equal(length, start);
     }
 
+    [Theory]
+    [InlineData(new long[] { 0, 100, 40 }, 100, 40)] // one segment, partly done
+    [InlineData(new long[] { 0, 50, 50, 50, 100, 60 }, 100, 60)] // first complete: the gap is in the second
+    [InlineData(new long[] { 0, 50, 20, 50, 100, 100 }, 100, 20)] // bytes after the first gap are fetched again
+    [InlineData(new long[] { 0, 100, 100 }, 100, 100)] // all on disk
+    [InlineData(new long[] { 0, 25, 0, 25, 50, 25, 50, 100, 50 }, 100, 0)] // nothing yet
+    public void OneConnectionFromByteZeroContinuesAtTheFirstGap(long[] triples, long length, long next)
+    {
+        var saved = Enumerable.Range(0, triples.Length / 3)
+            .Select(i => new DownloadStateSegment { Start = triples[3 * i], End = triples[(3 * i) + 1], Next = triples[(3 * i) + 2] });
+
+        var segment = Assert.Single(SegmentScheduler.FromFirstGap(saved, length));
+
+        Assert.Equal(0, segment.Start);
+        Assert.Equal(length, segment.End);
+        Assert.Equal(next, segment.Next);
+    }
+
     [Fact]
     public void IdleWorkerStealsTheTailHalfOfTheLargestRemainingSegment()
     {

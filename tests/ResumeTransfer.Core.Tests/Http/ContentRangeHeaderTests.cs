@@ -12,7 +12,9 @@ public class ContentRangeHeaderTests
     [InlineData("  bytes 7-7/8\t", 7L, 7L, 8L)]
     [InlineData("bytes 007-9/10", 7L, 9L, 10L)]
     [InlineData("bytes 0-9223372036854775806/9223372036854775807", 0L, 9223372036854775806L, 9223372036854775807L)]
-    public void ParsesSatisfiedRanges(string value, long first, long last, long total)
+    [InlineData("bytes 1-9223372036854775807/*", 1L, 9223372036854775807L, null)]
+    [InlineData("bytes 9223372036854775807-9223372036854775807/*", 9223372036854775807L, 9223372036854775807L, null)]
+    public void ParsesSatisfiedRanges(string value, long first, long last, long? total)
     {
         Assert.True(ContentRangeHeader.TryParse(value, out var range));
         Assert.False(range.IsUnsatisfied);
@@ -74,6 +76,10 @@ public class ContentRangeHeaderTests
     [InlineData("bytes *")]
     [InlineData("bytes 1.5-9/10")]
     [InlineData("bytes 0-9223372036854775808/9223372036854775809")] // overflow
+    [InlineData("bytes 0-9223372036854775807/*")] // 2^63 bytes: the range's length is not a long
+    [InlineData("bytes 9223372036854775807-9223372036854775807/9223372036854775807")] // last at the end
+    [InlineData("bytes 0-99999999999999999999/*")]
+    [InlineData("bytes */99999999999999999999")]
     [InlineData("bytes ٠-٩/١٠")] // Arabic-Indic digits are digits to char.IsDigit, not to HTTP
     public void RejectsMalformed(string? value)
     {

@@ -459,6 +459,55 @@ public sealed class HttpByteSourceTests : IClassFixture<TestServerFixture>, IDis
     }
 
     [Fact]
+    public async Task PartialContentThatStartsBeforeTheOffsetIsHandedOutWithItsTrueStart()
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/a.bin?size={Size}&fault=overlapstart&at=30&tag={tag}"));
+        var expected = new RemoteIdentity(Size, Version1ETag, Version1LastModified, true);
+
+        using var body = await source.OpenRangeAsync(100, 199, expected, CancellationToken.None);
+
+        Assert.Equal(RangeAnswer.Partial, body.Answer);
+        Assert.Equal(70L, body.StartOffset);
+        Assert.Equal(130L, body.Length);
+        Assert.Equal(Server.Content(Size).AsSpan(70, 130).ToArray(), await ReadAllAsync(body.Content));
+    }
+
+    [Fact]
+    public async Task PartialContentOfAnObjectStoredGzippedIsTheStoredBytesWithOneWarning()
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/a.bin.gz?size={Size}&fault=storedgzip&tag={tag}"));
+        var stored = StoredGzip.Bytes(Size);
+
+        var probe = await source.ProbeAsync(CancellationToken.None);
+        using var first = await source.OpenRangeAsync(0, 99, probe.Identity, CancellationToken.None);
+        using var second = await source.OpenRangeAsync(100, null, probe.Identity, CancellationToken.None);
+
+        Assert.Equal(new RemoteIdentity(stored.LongLength, StoredGzip.ETag(Size), Version1LastModified, true), probe.Identity);
+        Assert.Equal(stored.AsSpan(0, 100).ToArray(), await ReadAllAsync(first.Content));
+        Assert.Equal(stored.AsSpan(100).ToArray(), await ReadAllAsync(second.Content));
+        var warning = Assert.Single(observer.Messages, m => m.Level == TransferMessageLevel.Warning);
+        Assert.Contains("Content-Encoding 'gzip'", warning.Text, StringComparison.Ordinal);
+        Assert.Contains("-ExpectedHash", warning.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bytes 0-0/9223372036854775807")]
+    [InlineData("bytes 0-0/9007199254740993")]
+    public async Task ProbeAnsweredWithAnImpossibleTotalIsAFinalProtocolViolation(string contentRange)
+    {
+        var tag = TestTags.New();
+        using var source = Source(Server.Url($"files/a.bin?size={Size}&contentrange={Uri.EscapeDataString(contentRange)}&tag={tag}"));
+
+        var ex = await Assert.ThrowsAsync<TransferException>(() => source.ProbeAsync(CancellationToken.None));
+
+        Assert.Equal(TransferErrorKind.ProtocolViolation, ex.Kind);
+        Assert.Contains("8 PiB", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(206, Assert.Single(Server.Log.ForTag(tag)).StatusCode);
+    }
+
+    [Fact]
     public async Task PreconditionFailedIsRemoteChanged()
     {
         var tag = TestTags.New();

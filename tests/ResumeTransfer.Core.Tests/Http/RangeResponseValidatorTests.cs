@@ -102,15 +102,81 @@ public sealed class RangeResponseValidatorTests
     }
 
     [Theory]
-    [InlineData("gzip")]
-    [InlineData("br")]
-    public void EncodedRangeIsAFinalViolation(string encoding)
+    [InlineData("gzip", 7L)]
+    [InlineData("br", 7L)]
+    [InlineData("gzip", 11L)]
+    [InlineData("gzip", null)]
+    public void EncodedRangeWhoseLengthIsNotTheRangesIsAFinalViolation(string encoding, long? contentLength)
     {
+        // Compressed on the fly: the body is not the range's bytes, and without a Content-Length nothing proves it is.
         using var response = Partial("bytes 10-19/100", bodyLength: 10);
         response.Content.Headers.ContentEncoding.Add(encoding);
+        response.Content.Headers.ContentLength = contentLength;
         var ex = Assert.Throws<TransferException>(() => RangeResponseValidator.ValidatePartial(response, 10, 19, Expected, Where));
         Assert.IsNotType<TransientTransferException>(ex);
         Assert.Equal(TransferErrorKind.ProtocolViolation, ex.Kind);
+        Assert.Contains(encoding, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    public void EncodedRangeOfAnObjectStoredEncodedIsAccepted(string encoding)
+    {
+        // Stored compressed: the range counts the encoded bytes, and Content-Length is exactly the range's length.
+        using var response = Partial("bytes 10-19/100", bodyLength: 10);
+        response.Content.Headers.ContentEncoding.Add(encoding);
+        Assert.Equal(10L, RangeResponseValidator.ValidatePartial(response, 10, 19, Expected, Where).Range.RangeLength);
+    }
+
+    [Theory]
+    [InlineData("bytes 0-19/100", 20, 10L, 19L, 0L)]
+    [InlineData("bytes 5-19/100", 15, 10L, 19L, 5L)]
+    [InlineData("bytes 9-99/100", 91, 10L, null, 9L)]
+    public void RangeThatStartsBeforeTheOffsetAndCoversItIsAccepted(string contentRange, int bodyLength, long offset, long? end, long first)
+    {
+        using var response = Partial(contentRange, bodyLength);
+        Assert.Equal(first, RangeResponseValidator.ValidatePartial(response, offset, end, Expected, Where).Range.First);
+    }
+
+    [Fact]
+    public void RangeThatStartsBeforeTheOffsetButEndsShortIsATransientViolation()
+    {
+        using var response = Partial("bytes 0-15/100", bodyLength: 16);
+        AssertTransientViolation(() => RangeResponseValidator.ValidatePartial(response, 10, 19, Expected, Where));
+    }
+
+    [Theory]
+    [InlineData("bytes 0-9223372036854775807/*", 0L, null)]
+    [InlineData("bytes 9223372036854775807-9223372036854775807/9223372036854775807", 9223372036854775807L, null)]
+    [InlineData("bytes 9223372036854775806-9223372036854775806/9223372036854775807", 9223372036854775806L, null)]
+    [InlineData("bytes 0-9223372036854775806/9223372036854775807", 0L, null)]
+    [InlineData("bytes 0-0/9223372036854775807", 0L, 0L)]
+    [InlineData("bytes 0-9007199254740992/*", 0L, null)]
+    [InlineData("bytes 9007199254740992-9007199254740993/*", 9007199254740992L, 9007199254740993L)]
+    [InlineData("bytes 0-0/9007199254740993", 0L, 0L)]
+    [InlineData("bytes 4611686018427387904-9223372036854775806/9223372036854775807", 4611686018427387904L, null)]
+    [InlineData("bytes 0-99999999999999999999/*", 0L, null)]
+    public void ImpossibleLengthsAreAProtocolViolationNeverAnOverflow(string contentRange, long offset, long? end)
+    {
+        // No Content-Length: only the header's numbers decide (a chunked answer).
+        using var response = Partial(contentRange, bodyLength: 1);
+        response.Content.Headers.ContentLength = null;
+        var ex = Assert.ThrowsAny<TransferException>(() => RangeResponseValidator.ValidatePartial(response, offset, end, null, Where));
+        Assert.Equal(TransferErrorKind.ProtocolViolation, ex.Kind);
+        Assert.Contains("Content-Range", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(9007199254740993L)]
+    [InlineData(long.MaxValue)]
+    public void ImpossibleLengthsElsewhereAreAProtocolViolation(long length)
+    {
+        var ex = Assert.Throws<TransferException>(() => RangeResponseValidator.CheckLength(length, "Content-Length", Where, 200));
+        Assert.Equal(TransferErrorKind.ProtocolViolation, ex.Kind);
+        Assert.Contains("Content-Length", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(RangeResponseValidator.MaxLength, RangeResponseValidator.CheckLength(RangeResponseValidator.MaxLength, "Content-Length", Where, 200));
+        Assert.Null(RangeResponseValidator.CheckLength(null, "Content-Length", Where, 200));
     }
 
     [Fact]

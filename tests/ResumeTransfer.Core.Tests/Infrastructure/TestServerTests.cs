@@ -281,6 +281,59 @@ public sealed class TestServerTests : IDisposable
     }
 
     [Fact]
+    public async Task StoredGzipServesTheCompressedObjectWithRangesOverIt()
+    {
+        byte[] stored = StoredGzip.Bytes(Size);
+        using (var unzip = new GZipStream(new MemoryStream(stored), CompressionMode.Decompress))
+        using (var plain = new MemoryStream())
+        {
+            await unzip.CopyToAsync(plain);
+            Assert.Equal(Server.Content(Size), plain.ToArray());
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, Server.Url($"files/a.bin?size={Size}&tag={TestTags.New()}&fault=storedgzip"));
+        request.Headers.Range = new RangeHeaderValue(100, 199);
+        using HttpResponseMessage response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Contains("gzip", response.Content.Headers.ContentEncoding);
+        Assert.Equal($"bytes 100-199/{stored.Length}", response.Content.Headers.ContentRange?.ToString());
+        Assert.Equal(100, response.Content.Headers.ContentLength);
+        Assert.Equal(StoredGzip.ETag(Size), response.Headers.ETag?.ToString());
+        Assert.Equal(stored.AsSpan(100, 100).ToArray(), await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Range416UnlessZeroOverlapStartAndContentRangeBendTheRangeAnswer()
+    {
+        async Task<HttpResponseMessage> GetAsync(string query, long from, long? to)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, Server.Url($"files/a.bin?size={Size}&tag={TestTags.New()}&{query}"));
+            request.Headers.Range = new RangeHeaderValue(from, to);
+            return await _client.SendAsync(request);
+        }
+
+        using (HttpResponseMessage zero = await GetAsync("fault=range416unlesszero", 0, null))
+        using (HttpResponseMessage later = await GetAsync("fault=range416unlesszero", 1, 9))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, zero.StatusCode);
+            Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, later.StatusCode);
+            Assert.Equal($"bytes */{Size}", later.Content.Headers.ContentRange?.ToString());
+        }
+
+        using (HttpResponseMessage overlap = await GetAsync("fault=overlapstart&at=30", 100, 199))
+        {
+            Assert.Equal("bytes 70-199/" + Size, overlap.Content.Headers.ContentRange?.ToString());
+            Assert.Equal(Server.Content(Size).AsSpan(70, 130).ToArray(), await overlap.Content.ReadAsByteArrayAsync());
+        }
+
+        using (HttpResponseMessage verbatim = await GetAsync("contentrange=" + Uri.EscapeDataString("bytes 0-9223372036854775807/*"), 10, 19))
+        {
+            Assert.Equal(["bytes 0-9223372036854775807/*"], verbatim.Content.Headers.GetValues("Content-Range"));
+            Assert.Equal(Server.Content(Size).AsSpan(10, 10).ToArray(), await verbatim.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
     public async Task StallSendsAtBytesThenNothingUntilTheClientLeaves()
     {
         string tag = TestTags.New();

@@ -5,7 +5,7 @@ namespace ResumeTransfer.Core.Sources.Http;
 
 /// <summary>
 /// The <c>Content-Range</c> of a single-part response (RFC 9110 §14.4), parsed strictly: <c>bytes A-B/TOTAL</c>,
-/// <c>bytes A-B/*</c> or <c>bytes */TOTAL</c>, digits only, A &lt;= B &lt; TOTAL. Anything else is rejected,
+/// <c>bytes A-B/*</c> or <c>bytes */TOTAL</c>, digits only, A &lt;= B &lt; TOTAL, each a long and B - A + 1 too. Anything else is rejected,
 /// because a header we half-understand is how bytes end up at the wrong offset.
 /// </summary>
 internal readonly struct ContentRangeHeader
@@ -81,7 +81,8 @@ internal readonly struct ContentRangeHeader
             return false;
         }
 
-        if (pos != text.Length || first > last || (completeLength is { } t && last >= t))
+        // 0-(2^63-1) names 2^63 bytes, a length no long holds: rejected so that RangeLength can never overflow.
+        if (pos != text.Length || first > last || (completeLength is { } t && last >= t) || (first == 0 && last == long.MaxValue))
         {
             return false;
         }

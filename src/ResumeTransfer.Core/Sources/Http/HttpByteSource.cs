@@ -32,6 +32,8 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     // again from the original one.
     private Uri? resolvedUri;
 
+    private readonly ContentCodingGuard coding;
+
     /// <summary>Creates the source. Nothing is sent until <see cref="ProbeAsync"/> or <see cref="OpenRangeAsync"/>.</summary>
     /// <param name="client">The shared client from <see cref="TransferHttpClientFactory.Create"/>; not disposed by this source.</param>
     /// <param name="request">Uri, Headers, Credential, AllowUnencryptedAuthentication, UserAgent, StallTimeout and MaximumRedirects are used.</param>
@@ -50,6 +52,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
 
         this.request = request ?? throw new ArgumentNullException(nameof(request));
         this.observer = observer ?? throw new ArgumentNullException(nameof(observer));
+        coding = new ContentCodingGuard(observer);
         time = timeProvider ?? TimeProvider.System;
         var uri = request.Uri;
         if (!HttpAddress.IsHttpOrHttps(uri))
@@ -81,16 +84,17 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         {
             case HttpStatusCode.PartialContent:
                 identity = RangeResponseValidator.ValidatePartial(response, 0, 0, expected: null, where).Identity;
+                coding.Start(response, where);
                 supportsRanges = true;
                 break;
             case HttpStatusCode.OK:
-                WarnIfEncoded(response, where);
-                identity = ResponseIdentity.Read(response, response.Content.Headers.ContentLength);
+                identity = ResponseIdentity.Read(response, WholeLength(response, where));
+                coding.Start(response, where);
                 supportsRanges = false;
                 break;
             case HttpStatusCode.RequestedRangeNotSatisfiable:
                 // Not even byte 0 exists: an empty file, from a server that does ranges.
-                identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response));
+                identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response, where));
                 supportsRanges = true;
                 break;
             default:
@@ -117,6 +121,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
                 case HttpStatusCode.PartialContent:
                 {
                     var (range, identity) = RangeResponseValidator.ValidatePartial(response, 0, null, expected: null, where);
+                    coding.Start(response, where);
                     var probe = Describe(response, sent.Uri, identity, supportsRanges: true);
                     var body = await OpenBodyAsync(response, range.RangeLength, where, cancellationToken).ConfigureAwait(false);
                     return new OpenedProbe(probe, new RangeBody(RangeAnswer.Partial, 0, range.RangeLength, identity, body));
@@ -124,9 +129,9 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
 
                 case HttpStatusCode.OK:
                 {
-                    WarnIfEncoded(response, where);
-                    var length = response.Content.Headers.ContentLength;
+                    var length = WholeLength(response, where);
                     var identity = ResponseIdentity.Read(response, length);
+                    coding.Start(response, where);
                     var probe = Describe(response, sent.Uri, identity, supportsRanges: false);
                     var body = await OpenBodyAsync(response, length, where, cancellationToken).ConfigureAwait(false);
                     return new OpenedProbe(probe, new RangeBody(RangeAnswer.Whole, 0, length, identity, body));
@@ -134,7 +139,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
 
                 case HttpStatusCode.RequestedRangeNotSatisfiable:
                 {
-                    var identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response));
+                    var identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response, where));
                     var probe = Describe(response, sent.Uri, identity, supportsRanges: true);
                     response.Dispose();
                     return new OpenedProbe(probe, new RangeBody(RangeAnswer.NotSatisfiable, 0, 0, identity, Stream.Null));
@@ -190,19 +195,29 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
             {
                 case HttpStatusCode.PartialContent:
                 {
+                    // It may start before the offset (covering it): the body then begins with the overlap, for the caller to skip.
                     var (range, identity) = RangeResponseValidator.ValidatePartial(response, offset, endInclusive, expected, where);
+                    coding.Continue(response, where);
                     Interlocked.CompareExchange(ref resolvedUri, sent.Uri, null);
                     var body = await OpenBodyAsync(response, range.RangeLength, where, cancellationToken).ConfigureAwait(false);
-                    return new RangeBody(RangeAnswer.Partial, offset, range.RangeLength, identity, body);
+                    return new RangeBody(RangeAnswer.Partial, range.First!.Value, range.RangeLength, identity, body);
                 }
 
                 case HttpStatusCode.OK:
                 {
                     // The range was ignored or the validator failed: this is the whole entity, maybe a new version.
                     // The engine decides what to keep; this only reports what the response says.
-                    WarnIfEncoded(response, where);
-                    var length = response.Content.Headers.ContentLength;
+                    var length = WholeLength(response, where);
                     var identity = ResponseIdentity.Read(response, length);
+                    if (identity.IsSameVersionAs(expected))
+                    {
+                        coding.Continue(response, where);
+                    }
+                    else
+                    {
+                        coding.Start(response, where); // a new version: nothing of the old one will be joined to it
+                    }
+
                     Interlocked.CompareExchange(ref resolvedUri, sent.Uri, null);
                     var body = await OpenBodyAsync(response, length, where, cancellationToken).ConfigureAwait(false);
                     return new RangeBody(RangeAnswer.Whole, 0, length, identity, body);
@@ -210,7 +225,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
 
                 case HttpStatusCode.RequestedRangeNotSatisfiable:
                 {
-                    var identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response));
+                    var identity = ResponseIdentity.Read(response, ReadUnsatisfiedTotal(response, where));
                     response.Dispose();
                     return new RangeBody(RangeAnswer.NotSatisfiable, offset, 0, identity, Stream.Null);
                 }
@@ -247,11 +262,14 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         return new SourceProbe(identity, supportsRanges, fileName, where);
     }
 
-    private static long? ReadUnsatisfiedTotal(HttpResponseMessage response) =>
+    private static long? ReadUnsatisfiedTotal(HttpResponseMessage response, Uri where) =>
         response.Content.Headers.TryGetValues("Content-Range", out var values) &&
         ContentRangeHeader.TryParse(values.FirstOrDefault(), out var range) && range.IsUnsatisfied
-            ? range.CompleteLength
+            ? RangeResponseValidator.CheckLength(range.CompleteLength, "Content-Range total", where, (int)response.StatusCode)
             : null;
+
+    private static long? WholeLength(HttpResponseMessage response, Uri where) =>
+        RangeResponseValidator.CheckLength(response.Content.Headers.ContentLength, "Content-Length", where, (int)response.StatusCode);
 
     private async Task<Stream> OpenBodyAsync(HttpResponseMessage response, long? expectedLength, Uri where, CancellationToken cancellationToken)
     {
@@ -270,15 +288,5 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
         }
 
         return new ValidatedBodyStream(response, inner, expectedLength, request.StallTimeout, time, cancellationToken, where);
-    }
-
-    private void WarnIfEncoded(HttpResponseMessage response, Uri where)
-    {
-        if (RangeResponseValidator.ContentCodingOtherThanIdentity(response) is { } encoding)
-        {
-            observer.OnMessage(
-                TransferMessageLevel.Warning,
-                $"{where} sends the file with Content-Encoding '{encoding}' although only 'identity' was accepted; it is saved exactly as sent (encoded).");
-        }
     }
 }
