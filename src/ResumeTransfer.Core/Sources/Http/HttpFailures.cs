@@ -106,7 +106,15 @@ public static class HttpFailures
     }
 
     /// <summary>True for the exceptions a broken or refused connection surfaces as.</summary>
-    public static bool IsTransport(Exception exception) => exception is HttpRequestException or IOException;
+    public static bool IsTransport(Exception exception) =>
+        exception is HttpRequestException or IOException || IsUnparsableAnswer(exception);
+
+    /// <summary>
+    /// SocketsHttpHandler sometimes throws ArgumentOutOfRangeException from HttpConnection when a connection is cut
+    /// inside the status line, instead of an HttpRequestException: it is the same broken answer, so it is retried.
+    /// </summary>
+    private static bool IsUnparsableAnswer(Exception exception) =>
+        exception is ArgumentOutOfRangeException && exception.StackTrace?.IndexOf("System.Net.Http.HttpConnection", StringComparison.Ordinal) >= 0;
 
     private static string DescribeTransport(Exception exception)
     {
