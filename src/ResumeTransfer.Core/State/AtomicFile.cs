@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.State;
 
@@ -10,17 +11,50 @@ namespace ResumeTransfer.Core.State;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/>. When it fails, no temp file is left and the
+    /// previous file is intact; a full disk is <see cref="TransferErrorKind.DiskFull"/>.
+    /// </summary>
     public static void WriteAllText(string path, string content)
     {
         var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        var bytes = Encoding.UTF8.GetBytes(content);
+        try
         {
-            var bytes = Encoding.UTF8.GetBytes(content);
-            stream.Write(bytes, 0, bytes.Length);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes, 0, bytes.Length);
+                stream.Flush(flushToDisk: true);
+            }
 
-        Replace(temp, path);
+            Replace(temp, path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            if (DiskSpace.IsDiskFull(ex))
+            {
+                throw new TransferException(
+                    TransferErrorKind.DiskFull,
+                    $"The state file '{path}' could not be written: the disk holding it is full ({DiskSpace.FreeText(path)}, {DiskSpace.Bytes(bytes.Length)} needed). " +
+                    "The previous state file is kept. Free some space, then run the same command with -Resume.",
+                    ex);
+            }
+
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The original failure is the one to report; a temp file that cannot be deleted either is replaced next time.
+        }
     }
 
     /// <summary>Renames <paramref name="source"/> onto <paramref name="destination"/>, replacing it if present.</summary>
