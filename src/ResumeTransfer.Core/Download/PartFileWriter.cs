@@ -49,7 +49,7 @@ internal sealed class PartFileWriter : IDisposable
         var existing = File.Exists(path) ? new FileInfo(path).Length : 0;
         if (length is { } wanted)
         {
-            DiskSpace.EnsureRoom(path, truncate ? wanted : wanted - existing, truncate ? existing : 0, $"'{name}' ({DiskSpace.Bytes(wanted)})");
+            DiskSpace.EnsureRoom(path, truncate ? wanted : wanted - existing, truncate ? existing : 0, truncate || existing == 0 ? $"'{name}'" : $"The rest of '{name}'");
         }
 
         var control = new FileStream(
