@@ -26,7 +26,8 @@ public sealed class TransferLock : IDisposable
         FileStream stream;
         try
         {
-            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // Unbuffered: a note that finds no room must not be written again (and fail again) when the lock is released.
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
         }
         catch (IOException ex) when (File.Exists(lockPath))
         {
@@ -37,9 +38,18 @@ public sealed class TransferLock : IDisposable
         }
 
         var note = Encoding.UTF8.GetBytes($"pid {System.Diagnostics.Process.GetCurrentProcess().Id} {DateTimeOffset.UtcNow:O}\n");
-        stream.SetLength(0);
-        stream.Write(note, 0, note.Length);
-        stream.Flush();
+        try
+        {
+            stream.SetLength(0);
+            stream.Write(note, 0, note.Length);
+            stream.Flush();
+        }
+        catch (IOException ex) when (Transfer.DiskSpace.IsDiskFull(ex))
+        {
+            // The note only helps a person looking at the file; the lock is the open handle. A full disk is reported by
+            // the write that needs the room, with how much it needs.
+        }
+
         return new TransferLock(stream, lockPath);
     }
 

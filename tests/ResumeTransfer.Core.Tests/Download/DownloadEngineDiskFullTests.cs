@@ -34,6 +34,23 @@ public sealed class DownloadEngineDiskFullTests : EngineTestBase
         Assert.Empty(disk.Entries());
     }
 
+    [Fact]
+    public async Task AnAlreadyFullDiskIsDiskFullAndLeavesNothingBehind()
+    {
+        using var disk = new SmallTmpfs(DiskSize);
+        disk.Fill(leave: 0);
+        var tag = TestTags.New();
+        var target = disk.File("small.bin");
+        var url = Server.Url($"files/small.bin?size=100000&tag={tag}");
+
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine().DownloadAsync(Request(url, target), 1, default));
+
+        Assert.Equal(TransferErrorKind.DiskFull, failure.Kind);
+        Assert.Contains("'small.bin' needs 100000 bytes but the disk holding", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("has only 0 bytes free", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { "filler.bin" }, disk.Entries());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
