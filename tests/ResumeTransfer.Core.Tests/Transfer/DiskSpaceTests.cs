@@ -1,3 +1,4 @@
+using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.State;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Transfer;
@@ -30,6 +31,8 @@ public sealed class DiskSpaceTests
         var failure = Assert.ThrowsAny<IOException>(() => File.WriteAllBytes(disk.File("more.bin"), new byte[8192]));
 
         Assert.True(DiskSpace.IsDiskFull(failure), $"HResult {failure.HResult}: {failure.Message}");
+        Assert.False(HttpFailures.IsTransport(failure));
+        Assert.True(HttpFailures.IsTransport(new IOException("connection reset")));
         Assert.False(DiskSpace.IsDiskFull(new FileNotFoundException("x")));
         Assert.False(DiskSpace.IsDiskFull(new IOException("connection reset")));
     }

@@ -3,6 +3,7 @@ using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Security.Authentication;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Sources.Http;
 
@@ -105,8 +106,8 @@ public static class HttpFailures
             exception);
     }
 
-    /// <summary>True for the exceptions a broken or refused connection surfaces as.</summary>
-    public static bool IsTransport(Exception exception) => exception is HttpRequestException or IOException;
+    /// <summary>True for the exceptions a broken or refused connection surfaces as (a full local disk is not one: retrying cannot fix it).</summary>
+    public static bool IsTransport(Exception exception) => exception is HttpRequestException || (exception is IOException && !DiskSpace.IsDiskFull(exception));
 
     private static string DescribeTransport(Exception exception)
     {
