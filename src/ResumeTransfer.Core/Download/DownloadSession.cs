@@ -15,6 +15,9 @@ namespace ResumeTransfer.Core.Download;
 /// </summary>
 internal sealed class DownloadSession
 {
+    /// <summary>Room given back for the state file on a full disk: the largest memory page in common use (64 KiB on some arm64 systems), so at least one file system block is freed.</summary>
+    private const long StateRoom = 64 * 1024;
+
     private readonly DownloadRequest request;
     private readonly TargetPaths paths;
     private readonly DownloadStateStore store;
@@ -275,6 +278,8 @@ internal sealed class DownloadSession
         var saved = TrySave(save);
         if (!saved)
         {
+            // Should this save fail too, an earlier state file may count bytes beyond the cut: -Resume then finds the
+            // part file shorter than its state and downloads it again rather than trusting it.
             try
             {
                 part.SetLength(scheduler.GiveBackTail(StateRoom));
@@ -300,9 +305,6 @@ internal sealed class DownloadSession
             $"The disk holding '{paths.Part}' is full ({DiskSpace.FreeText(paths.Part)}): {needs}. {kept}: {free}, then run the same command with -Resume.",
             failure);
     }
-
-    /// <summary>Room given back for the state file on a full disk: the largest memory page in common use (64 KiB on some arm64 systems), so at least one file system block is freed.</summary>
-    private const long StateRoom = 64 * 1024;
 
     private static bool TrySave(Action save)
     {

@@ -69,7 +69,7 @@ internal static class DiskSpace
         var missing = needed - free - reclaimed;
         throw new TransferException(
             TransferErrorKind.DiskFull,
-            $"{what} needs {Bytes(needed)} but the disk holding '{Path.GetDirectoryName(Path.GetFullPath(path))}' has only {Bytes(free + reclaimed)} free; nothing was written. " +
+            $"{what} needs {Bytes(needed)} but the disk holding '{Path.GetDirectoryName(Path.GetFullPath(path))}' has only {Bytes(free + reclaimed)} free; no data was written. " +
             $"Free at least {Bytes(missing)} there (or choose another -OutFile), then run the same command again (with -Resume to keep what is already downloaded).");
     }
 

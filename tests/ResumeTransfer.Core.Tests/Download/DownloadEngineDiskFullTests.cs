@@ -29,7 +29,7 @@ public sealed class DownloadEngineDiskFullTests : EngineTestBase
 
         Assert.Equal(TransferErrorKind.DiskFull, failure.Kind);
         Assert.Contains($"'big.bin' needs {size} bytes (6 MiB) but the disk holding '{disk.Path}' has only ", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("nothing was written. Free at least ", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("no data was written. Free at least ", failure.Message, StringComparison.Ordinal);
         Assert.Contains("-Resume", failure.Message, StringComparison.Ordinal);
         Assert.Empty(disk.Entries());
     }
