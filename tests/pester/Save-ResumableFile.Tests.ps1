@@ -229,6 +229,36 @@ Describe 'Save-ResumableFile' {
         }
     }
 
+    Context 'a full disk' {
+        BeforeAll {
+            # A real 4 MiB file system (the tests run as root); a mount that fails fails the test, it is never skipped.
+            $Disk = "/tmp/rt-full-pester-$([guid]::NewGuid().ToString('n'))"
+            New-Item -ItemType Directory -Path $Disk | Out-Null
+            $mountOutput = & mount -t tmpfs -o size=4m tmpfs $Disk 2>&1
+            $Mounted = $LASTEXITCODE -eq 0
+        }
+
+        AfterAll {
+            if ($Mounted) { & umount $Disk }
+            Remove-Item -LiteralPath $Disk -Force -ErrorAction SilentlyContinue
+        }
+
+        It 'is an error DiskFull that names the bytes needed, before any file is created' {
+            $Mounted | Should -BeTrue -Because "a 4 MiB tmpfs must be mounted at $Disk (run as root on Linux): $mountOutput"
+            $tag = New-Tag diskfull
+            $target = Join-Path $Disk 'big.bin'
+            $errors = @()
+            Save-ResumableFile -Uri "$Base/files/big.bin?size=$(6MB)&tag=$tag" -OutFile $target -ErrorVariable errors -ErrorAction SilentlyContinue
+
+            $errors | Should -HaveCount 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'DiskFull,*'
+            $errors[0].CategoryInfo.Category | Should -Be 'WriteError'
+            $errors[0].Exception.Message | Should -Match "needs $(6MB) bytes .* has only \d+ bytes .* free"
+            $errors[0].Exception.Message | Should -Match '-Resume'
+            @(Get-ChildItem -LiteralPath $Disk -Force) | Should -HaveCount 0
+        }
+    }
+
     Context 'kill -9 of the downloading pwsh' {
         It 'resumes with -Resume from the bytes the killed pwsh left, to the right SHA-256' {
             $size = 32MB

@@ -15,6 +15,9 @@ namespace ResumeTransfer.Core.Download;
 /// </summary>
 internal sealed class DownloadSession
 {
+    /// <summary>Room given back for the state file on a full disk: the largest memory page in common use (64 KiB on some arm64 systems), so at least one file system block is freed.</summary>
+    private const long StateRoom = 64 * 1024;
+
     private readonly DownloadRequest request;
     private readonly TargetPaths paths;
     private readonly DownloadStateStore store;
@@ -201,7 +204,7 @@ internal sealed class DownloadSession
         PartFileWriter part;
         try
         {
-            part = PartFileWriter.Open(paths.Part, truncate: fresh);
+            part = PartFileWriter.Open(paths.Part, truncate: fresh, State.Length, paths.FileName);
         }
         catch
         {
@@ -211,12 +214,6 @@ internal sealed class DownloadSession
 
         using (part)
         {
-            if (State.Length is { } length && part.Length != length)
-            {
-                // Pre-size: one allocation, and every segment's offsets exist from the start.
-                part.SetLength(length);
-            }
-
             var scheduler = new SegmentScheduler(State.Segments);
             var workers = State.SupportsRanges && State.Length is not null ? request.Connections : 1;
             if (carried is null || splitUpFront)
@@ -244,22 +241,35 @@ internal sealed class DownloadSession
             var fetcher = new SegmentFetcher(source, State.ToIdentity(), scheduler, part, checkpoint, counters, request, timeProvider, observer, paths.FileName, rangesOnlyFromStart);
             var run = new TransferRun(scheduler, fetcher, workers);
             var finished = false;
+            TransferException? diskFull = null;
             try
             {
                 await run.RunAsync(carried, cancellationToken).ConfigureAwait(false);
                 finished = true;
             }
+            catch (TransferException ex) when (ex.Kind == TransferErrorKind.DiskFull)
+            {
+                diskFull = ex;
+            }
             finally
             {
                 ConnectionsUsed = Math.Max(ConnectionsUsed, run.WorkersUsed);
-                try
+                if (diskFull is null)
                 {
-                    FinalCheckpoint(checkpoint, part, complete: finished && scheduler.IsComplete && State.Length is not null, () => stateSaved);
+                    try
+                    {
+                        FinalCheckpoint(checkpoint, part, complete: finished && scheduler.IsComplete && State.Length is not null, () => stateSaved);
+                    }
+                    catch (Exception ex) when (!finished && (ex is IOException or UnauthorizedAccessException || IsDiskFull(ex)))
+                    {
+                        // The failure that ended the pass matters more; the previous checkpoint still stands.
+                    }
                 }
-                catch (Exception ex) when (!finished && ex is IOException or UnauthorizedAccessException)
-                {
-                    // The failure that ended the pass matters more; the previous checkpoint still stands.
-                }
+            }
+
+            if (diskFull is not null)
+            {
+                throw SaveAfterDiskFull(diskFull, checkpoint, Checkpoint, part, scheduler);
             }
 
             if (!scheduler.IsComplete)
@@ -281,6 +291,60 @@ internal sealed class DownloadSession
             CompletedLength = State.Length!.Value;
         }
     }
+
+    /// <summary>
+    /// The data or the state met a full disk: saves the state (so -Resume keeps every byte it records) and says how much
+    /// room the rest needs. When even the small state file finds no room, the last <see cref="StateRoom"/> bytes written
+    /// are given back (fetched again next time) and the part file is cut there, so it does.
+    /// </summary>
+    private TransferException SaveAfterDiskFull(TransferException failure, StateWriter checkpoint, Action save, PartFileWriter part, SegmentScheduler scheduler)
+    {
+        checkpoint.Dispose();
+        var saved = TrySave(save);
+        if (!saved)
+        {
+            // Should this save fail too, an earlier state file may count bytes beyond the cut: -Resume then finds the
+            // part file shorter than its state and downloads it again rather than trusting it.
+            try
+            {
+                part.SetLength(scheduler.GiveBackTail(StateRoom));
+                saved = TrySave(save);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Cutting the file failed too: what the previous state file records still stands.
+            }
+        }
+
+        var written = scheduler.CompletedBytes;
+        var missing = State.Length is { } total ? total - written : (long?)null;
+        var needs = missing is { } m ? $"'{paths.FileName}' needs {DiskSpace.Bytes(m)} more ({DiskSpace.Bytes(State.Length!.Value)} in all)" : $"'{paths.FileName}' needs more (the server did not say how long it is)";
+        var kept = saved
+            ? $"The {DiskSpace.Bytes(written)} received are kept in '{paths.Part}' and the state is saved"
+            : store.Exists
+                ? "The state file could not be updated either; the previous one stands, so -Resume continues from the bytes it records"
+                : "The state file could not be written either, so -Resume will download from the start";
+        var free = missing is { } n ? $"free at least {DiskSpace.Bytes(n)} there" : "free space there";
+        return new TransferException(
+            TransferErrorKind.DiskFull,
+            $"The disk holding '{paths.Part}' is full ({DiskSpace.FreeText(paths.Part)}): {needs}. {kept}: {free}, then run the same command with -Resume.",
+            failure);
+    }
+
+    private static bool TrySave(Action save)
+    {
+        try
+        {
+            save();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException || IsDiskFull(ex))
+        {
+            return false;
+        }
+    }
+
+    private static bool IsDiskFull(Exception ex) => ex is TransferException { Kind: TransferErrorKind.DiskFull };
 
     /// <summary>Stops the periodic checkpoints and writes one now (at the end of a pass, whatever ended it).</summary>
     /// <param name="checkpoint">The pass's writer.</param>

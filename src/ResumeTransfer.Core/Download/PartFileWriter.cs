@@ -3,6 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Transfer;
 #if NET
 using Microsoft.Win32.SafeHandles;
 #else
@@ -39,15 +40,24 @@ internal sealed class PartFileWriter : IDisposable
     }
 
     /// <summary>
-    /// Opens the part file to continue it, or with <paramref name="truncate"/> replaces whatever has its name by a new,
-    /// empty file. A symbolic link there is never written through (<see cref="OwnFile"/>): continuing refuses it,
-    /// replacing removes the link itself.
+    /// Opens (creating if needed) the part file, never through a symbolic link (<see cref="OwnFile"/>: continuing refuses
+    /// one, <paramref name="truncate"/> replaces the link itself), and sizes it to <paramref name="length"/> when that is known (one
+    /// allocation, and every segment's offsets exist from the start); <paramref name="truncate"/> discards what it holds.
+    /// Throws <see cref="TransferErrorKind.DiskFull"/> before creating or growing anything when the volume has less room
+    /// than the file grows by.
     /// </summary>
-    public static PartFileWriter Open(string path, bool truncate)
+    public static PartFileWriter Open(string path, bool truncate, long? length, string name)
     {
+        var existing = File.Exists(path) ? new FileInfo(path).Length : 0;
+        if (length is { } wanted)
+        {
+            DiskSpace.EnsureRoom(path, truncate ? wanted : wanted - existing, truncate ? existing : 0, truncate || existing == 0 ? $"'{name}'" : $"The rest of '{name}'");
+        }
+
         FileStream control;
         if (truncate)
         {
+            // Whatever has the part file's name goes, a symbolic link itself (never what it points to) included.
             File.Delete(path);
             control = OwnFile.CreateNew(path, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.Asynchronous);
         }
@@ -56,16 +66,63 @@ internal sealed class PartFileWriter : IDisposable
             control = OwnFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.Asynchronous);
         }
 
-        return new PartFileWriter(path, control);
+        var writer = new PartFileWriter(path, control);
+        try
+        {
+            if (length is { } size && control.Length != size)
+            {
+                writer.SetLength(size);
+            }
+
+            return writer;
+        }
+        catch
+        {
+            var empty = control.Length == 0;
+            writer.Dispose();
+            if (empty)
+            {
+                // Created or emptied just now (a volume that allocates on sizing had no room): leave nothing behind.
+                File.Delete(path);
+            }
+
+            throw;
+        }
     }
 
     public long Length => control.Length;
 
-    /// <summary>Sets the file's length (pre-sizing lets the file system allocate once and makes offsets valid).</summary>
-    public void SetLength(long length) => control.SetLength(length);
+    /// <summary>Sets the file's length; <see cref="TransferErrorKind.DiskFull"/> when the volume cannot hold it.</summary>
+    public void SetLength(long length)
+    {
+        try
+        {
+            control.SetLength(length);
+        }
+        catch (IOException ex) when (DiskSpace.IsDiskFull(ex))
+        {
+            throw Full($"sizing it to {DiskSpace.Bytes(length)}", ex);
+        }
+    }
 
-    /// <summary>Writes <paramref name="count"/> bytes of <paramref name="buffer"/> at <paramref name="offset"/>; safe to call concurrently for disjoint ranges.</summary>
+    /// <summary>
+    /// Writes <paramref name="count"/> bytes of <paramref name="buffer"/> at <paramref name="offset"/>; safe to call
+    /// concurrently for disjoint ranges. A full volume is <see cref="TransferErrorKind.DiskFull"/> (the bytes may be
+    /// written in part; the caller counts none of them).
+    /// </summary>
     public async ValueTask WriteAsync(long offset, byte[] buffer, int count, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteAtAsync(offset, buffer, count, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (DiskSpace.IsDiskFull(ex))
+        {
+            throw Full($"writing {count} bytes at byte {offset}", ex);
+        }
+    }
+
+    private async ValueTask WriteAtAsync(long offset, byte[] buffer, int count, CancellationToken cancellationToken)
     {
 #if NET
         await RandomAccess.WriteAsync(handle, new ReadOnlyMemory<byte>(buffer, 0, count), offset, cancellationToken).ConfigureAwait(false);
@@ -89,6 +146,9 @@ internal sealed class PartFileWriter : IDisposable
         writers.Add(stream);
 #endif
     }
+
+    private TransferException Full(string doing, IOException inner) =>
+        new(TransferErrorKind.DiskFull, $"The disk holding '{control.Name}' is full ({DiskSpace.FreeText(control.Name)}): {doing} failed.", inner);
 
     /// <summary>Forces every completed write to stable storage. Called before a state file that counts those bytes is written.</summary>
     public void FlushToDisk()

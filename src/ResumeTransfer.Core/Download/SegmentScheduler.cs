@@ -247,6 +247,42 @@ internal sealed class SegmentScheduler
         return new List<DownloadStateSegment> { new() { Start = 0, End = length, Next = Math.Min(gap, length) } };
     }
 
+    /// <summary>
+    /// Gives back up to <paramref name="bytes"/> of the written bytes at the highest offset (they are fetched again), so
+    /// the part file can be cut there to free room; returns the new end of the written data.
+    /// </summary>
+    public long GiveBackTail(long bytes)
+    {
+        lock (gate)
+        {
+            Segment? last = null;
+            foreach (var segment in segments)
+            {
+                if (segment.Next > segment.Start && (last is null || segment.Next > last.Next))
+                {
+                    last = segment;
+                }
+            }
+
+            if (last is not null)
+            {
+                last.Next = Math.Max(last.Start, Align(last.Next - bytes));
+                last.Reserved = last.Next;
+            }
+
+            long end = 0;
+            foreach (var segment in segments)
+            {
+                if (segment.Next > segment.Start)
+                {
+                    end = Math.Max(end, segment.Next);
+                }
+            }
+
+            return end;
+        }
+    }
+
     private static long Align(long offset) => offset / Alignment * Alignment;
 
     /// <summary>

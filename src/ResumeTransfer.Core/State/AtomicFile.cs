@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.State;
 
@@ -13,26 +14,36 @@ public static class AtomicFile
 {
     /// <summary>
     /// Replaces <paramref name="path"/> with <paramref name="content"/>. The temporary file has a random name and is
-    /// created exclusively, readable by its owner only (state may name private addresses); a failed write removes it.
-    /// A symbolic link at <paramref name="path"/> is replaced, never written through.
+    /// created exclusively, readable by its owner only (state may name private addresses). When it fails, no temp file is
+    /// left and the previous file is intact; a full disk is <see cref="TransferErrorKind.DiskFull"/>. A symbolic link at
+    /// <paramref name="path"/> is replaced, never written through.
     /// </summary>
     public static void WriteAllText(string path, string content)
     {
         var temp = OwnFile.TemporaryName(path);
+        var bytes = Encoding.UTF8.GetBytes(content);
         try
         {
             using (var stream = OwnFile.CreateNew(temp, FileAccess.Write, FileShare.None, ownerOnly: true))
             {
-                var bytes = Encoding.UTF8.GetBytes(content);
                 stream.Write(bytes, 0, bytes.Length);
                 stream.Flush(flushToDisk: true);
             }
 
             Replace(temp, path);
         }
-        catch
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
+            if (DiskSpace.IsDiskFull(ex))
+            {
+                throw new TransferException(
+                    TransferErrorKind.DiskFull,
+                    $"The state file '{path}' could not be written: the disk holding it is full ({DiskSpace.FreeText(path)}, {DiskSpace.Bytes(bytes.Length)} needed). " +
+                    "The previous state file is kept. Free some space, then run the same command with -Resume.",
+                    ex);
+            }
+
             throw;
         }
     }
@@ -69,11 +80,9 @@ public static class AtomicFile
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            // The original failure is the one to report; a temp file that cannot be deleted either is replaced next time.
         }
     }
 

@@ -9,7 +9,7 @@ namespace ResumeTransfer.Core.Upload;
 
 /// <summary>
 /// Finds, locks, reads and atomically replaces the state file of one source. The state lives beside the source
-/// (<c>&lt;source&gt;.rtupload</c>); when that folder is not writable, in the per-user folder
+/// (<c>&lt;source&gt;.rtupload</c>); when that folder is not writable or its disk has less than 1 MiB free, in the per-user folder
 /// <c>LocalApplicationData/ResumeTransfer/uploads/&lt;SHA-256 of the full path&gt;.rtupload</c>, same format. The lock
 /// (<see cref="TransferLock"/> on <c>&lt;state&gt;.lock</c>) is held from <see cref="Open"/> to <see cref="Dispose"/>.
 /// </summary>
@@ -55,6 +55,12 @@ public sealed class UploadStateStore : IDisposable
             return Lock(perUser, sourcePath);
         }
 
+        if (!File.Exists(beside) && DiskSpace.AvailableBytes(beside) < RoomForState)
+        {
+            // The source's disk is (nearly) full, often the very reason for the upload: keep the state per user.
+            return LockPerUser(perUser, sourcePath);
+        }
+
         try
         {
             return Lock(beside, sourcePath);
@@ -62,8 +68,7 @@ public sealed class UploadStateStore : IDisposable
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException && ex is not TransferException && !File.Exists(beside))
         {
             // The source's folder is read-only (or otherwise refuses new files): keep the state per user instead.
-            Directory.CreateDirectory(Path.GetDirectoryName(perUser)!);
-            return Lock(perUser, sourcePath);
+            return LockPerUser(perUser, sourcePath);
         }
     }
 
@@ -87,6 +92,15 @@ public sealed class UploadStateStore : IDisposable
     }
 
     public void Dispose() => heldLock.Dispose();
+
+    /// <summary>Below this much free space beside the source, a new state is kept per user (a state of many parts takes some room).</summary>
+    private const long RoomForState = 1024 * 1024;
+
+    private static UploadStateStore LockPerUser(string perUser, string sourcePath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(perUser)!);
+        return Lock(perUser, sourcePath);
+    }
 
     private static UploadStateStore Lock(string statePath, string sourcePath) =>
         new(statePath, TransferLock.Acquire(statePath + ".lock", sourcePath));

@@ -51,6 +51,31 @@ public sealed class SegmentSchedulerTests
         Assert.Equal(next, segment.Next);
     }
 
+    [Theory]
+    // Saved segments as start-end-next; the highest written segment gives back 64 KiB (down to a 4 KiB boundary, not
+    // below its start), and the written data then ends at the highest next of a segment holding bytes.
+    [InlineData("0-1048576-300000", "0-1048576-233472", 233472)]
+    [InlineData("0-1048576-1048576,1048576-2097152-1048576", "0-1048576-983040,1048576-2097152-1048576", 983040)]
+    [InlineData("0-1048576-500000,1048576-2097152-1100000", "0-1048576-500000,1048576-2097152-1048576", 500000)]
+    [InlineData("0-1048576-0", "0-1048576-0", 0)]
+    [InlineData("0--300000", "0--233472", 233472)]
+    public void GivingBackTheTailRewindsOnlyTheHighestWrittenSegment(string saved, string expected, long end)
+    {
+        var scheduler = new SegmentScheduler(Parse(saved));
+
+        Assert.Equal(end, scheduler.GiveBackTail(64 * 1024));
+
+        Assert.Equal(expected, string.Join(",", scheduler.Snapshot().Select(s => $"{s.Start}-{s.End}-{s.Next}")));
+    }
+
+    private static List<DownloadStateSegment> Parse(string segments) =>
+        segments.Split(',').Select(s => s.Split('-')).Select(p => new DownloadStateSegment
+        {
+            Start = long.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture),
+            End = p[1].Length == 0 ? null : long.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture),
+            Next = long.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture),
+        }).ToList();
+
     [Fact]
     public void IdleWorkerStealsTheTailHalfOfTheLargestRemainingSegment()
     {

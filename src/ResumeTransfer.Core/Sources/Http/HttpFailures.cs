@@ -3,6 +3,7 @@ using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Security.Authentication;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Sources.Http;
 
@@ -105,9 +106,9 @@ public static class HttpFailures
             exception);
     }
 
-    /// <summary>True for the exceptions a broken or refused connection surfaces as.</summary>
+    /// <summary>True for the exceptions a broken or refused connection surfaces as (a full local disk is not one: retrying cannot fix it).</summary>
     public static bool IsTransport(Exception exception) =>
-        exception is HttpRequestException or IOException || IsUnparsableAnswer(exception);
+        exception is HttpRequestException || (exception is IOException && !DiskSpace.IsDiskFull(exception)) || IsUnparsableAnswer(exception);
 
     /// <summary>
     /// SocketsHttpHandler sometimes throws ArgumentOutOfRangeException from HttpConnection when a connection is cut
