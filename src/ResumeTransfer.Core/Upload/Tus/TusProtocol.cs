@@ -180,6 +180,15 @@ public sealed class TusProtocol : IUploadProtocol
                             TransferErrorKind.ProtocolViolation, $"The tus server moved the offset of {HttpOrigin.ForDisplay(url)} from {offset} to {next} after receiving {length} bytes.");
                     }
 
+                    if (next == offset && length > 0)
+                    {
+                        // Sending the same bytes at once would get the same answer, for ever: one failed attempt, retried
+                        // (after a HEAD) only as often as the user allows.
+                        throw new TransientTransferException(
+                            TransferErrorKind.ProtocolViolation,
+                            $"The tus server answered a PATCH of {length} bytes to {HttpOrigin.ForDisplay(url)} with {(int)response.StatusCode} but left Upload-Offset at {offset}: it stored none of them.");
+                    }
+
                     sent += length;
                     offset = next;
                     break;
