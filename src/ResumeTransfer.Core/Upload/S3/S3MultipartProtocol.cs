@@ -201,7 +201,8 @@ public sealed class S3MultipartProtocol : IUploadProtocol
             PartETags = ordered.Select(p => new PartETag { PartNumber = p.Number, ETag = p.ETag ?? Quote(p.Md5!) }).ToList(),
         };
 
-        string? etag;
+        string? etag = null;
+        AmazonS3Exception? gone = null;
         try
         {
             var response = await client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
@@ -209,19 +210,25 @@ public sealed class S3MultipartProtocol : IUploadProtocol
         }
         catch (AmazonS3Exception ex) when (S3Failures.IsNoSuchUpload(ex))
         {
-            // An earlier attempt may have completed it and lost the answer: the object's ETag tells.
-            etag = await ExistingETagAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            gone = ex;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw S3Failures.Map(ex, $"Completing the upload of {location}");
+        }
+
+        if (gone is not null)
+        {
+            // An earlier attempt may have completed it and lost the answer: the object's ETag tells. The lookup is a call
+            // of its own, outside the catch above, so that its failures are classified (and retried) like any other.
+            etag = await CallAsync(t => ExistingETagAsync(bucket, key, t), $"Looking for {location} after S3 reported its upload gone", cancellationToken).ConfigureAwait(false);
             if (!string.Equals(Unquote(etag), expected, StringComparison.OrdinalIgnoreCase))
             {
                 throw new TransferException(
                     TransferErrorKind.NotFound,
                     $"S3 no longer has the multipart upload {session.UploadId} of {location} (it was aborted or expired). Run the command again with -Resume to start a new upload.",
-                    ex);
+                    gone);
             }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw S3Failures.Map(ex, $"Completing the upload of {location}");
         }
 
         await VerifyETagAsync(etag, expected, ordered.Count, source, cancellationToken).ConfigureAwait(false);

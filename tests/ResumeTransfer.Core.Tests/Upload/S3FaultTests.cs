@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Upload;
+using ResumeTransfer.Core.Upload.S3;
+using Xunit;
+
+namespace ResumeTransfer.Core.Tests.Upload;
+
+/// <summary>The S3 protocol against a scripted S3 server (<see cref="S3FaultServer"/>), for answers no real peer gives.</summary>
+public sealed class S3FaultTests : IDisposable
+{
+    private readonly TempDir dir = new("rt-s3-fault");
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public async Task LookupAfterNoSuchUploadThatFailsOnTheNetworkIsTransientAndItsRetryCompletes()
+    {
+        var path = SourceFiles.Create(dir.File("done.bin"), 1000);
+        var md5 = Convert.ToHexStringLower(MD5.HashData(File.ReadAllBytes(path)));
+        var expected = S3MultipartProtocol.MultipartETag([md5]);
+        var heads = 0;
+        var lookupWorks = false;
+        await using var server = await S3FaultServer.StartAsync(async context =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method))
+            {
+                await S3FaultServer.ErrorAsync(context, 404, "NoSuchUpload");
+            }
+            else if (HttpMethods.IsHead(context.Request.Method) && !lookupWorks)
+            {
+                // The connection breaks while the object is looked up (on every connection: HttpClient tries a broken
+                // reused connection once more on a new one by itself).
+                Interlocked.Increment(ref heads);
+                context.Abort();
+            }
+            else
+            {
+                context.Response.Headers.ETag = $"\"{expected}\"";
+                context.Response.ContentLength = 1000;
+            }
+        });
+
+        using var protocol = S3FaultServer.Protocol(server.Request(path, "done.bin"), new UploadTestObserver());
+        var source = new UploadSource(path, SourceFingerprint.Compute(path));
+        var session = new UploadSession { UploadId = "u1", ChunkSize = 5 * 1024 * 1024 };
+        ChunkReceipt[] parts = [new(1, 0, 1000, md5, $"\"{md5}\"")];
+
+        // Before, the lookup ran inside the catch of the Complete call: its failure escaped unmapped (UnexpectedError, not retried).
+        var error = await Assert.ThrowsAsync<TransientTransferException>(() => protocol.CompleteAsync(session, source, parts, CancellationToken.None));
+        Assert.Equal(TransferErrorKind.ConnectionFailed, error.Kind);
+
+        Assert.True(heads >= 1);
+        lookupWorks = true;
+        var completion = await protocol.CompleteAsync(session, source, parts, CancellationToken.None);
+        Assert.Equal(expected, completion.ETag!.Trim('"'));
+        Assert.Equal(heads + 1, server.Log.Count(line => line.StartsWith("HEAD /faults/done.bin", StringComparison.Ordinal)));
+    }
+}
