@@ -48,6 +48,51 @@ public sealed class TusFaultTests : IClassFixture<TestServerFixture>, IDisposabl
         Assert.Equal(expectedPatches, Server.Log.ForTag(tag).Count(r => r.Method == "PATCH"));
     }
 
+    [Fact]
+    public async Task UploadUrlOnPlainHttpAnnouncedOverHttpsIsRefused()
+    {
+        var tag = TestTags.New();
+        var path = SourceFiles.Create(dir.File("secure.bin"), Chunk + 3);
+        var endpoint = Server.SecureUrl($"tus?tag={tag}&locationbase={Uri.EscapeDataString(Server.Url("tus/").AbsoluteUri)}");
+        using var trusting = TrustingTheTestCertificate();
+
+        var error = await Assert.ThrowsAsync<TransferException>(() => Engine(trusting).UploadAsync(Request(path, endpoint), 1, CancellationToken.None));
+
+        Assert.Equal(TransferErrorKind.InsecureRedirect, error.Kind);
+        Assert.Contains("-AllowInsecureRedirect", error.Message, StringComparison.Ordinal);
+        var log = Server.Log.ForTag(tag);
+        Assert.Contains(log, r => r.Method == "POST" && r.Listener == LoggedRequest.SecureListener);
+        Assert.DoesNotContain(log, r => r.Listener != LoggedRequest.SecureListener);
+    }
+
+    [Fact]
+    public async Task UploadUrlOnPlainHttpIsUsedWhenAllowed()
+    {
+        var tag = TestTags.New();
+        var path = SourceFiles.Create(dir.File("allowed.bin"), Chunk + 3);
+        var endpoint = Server.SecureUrl($"tus?tag={tag}&locationbase={Uri.EscapeDataString(Server.Url("tus/").AbsoluteUri)}");
+        using var trusting = TrustingTheTestCertificate();
+
+        var result = await Engine(trusting).UploadAsync(Request(path, endpoint) with { AllowInsecureRedirect = true }, 1, CancellationToken.None);
+
+        Assert.Equal(Uri.UriSchemeHttp, result.UploadUrl!.Scheme);
+        Assert.Equal(SourceFiles.Sha256(path), Sha256(Server.TusStored(result.UploadUrl)!));
+        Assert.All(Server.Log.ForTag(tag).Where(r => r.Method == "PATCH"), r => Assert.Equal(LoggedRequest.BaseListener, r.Listener));
+    }
+
+    private HttpClient TrustingTheTestCertificate()
+    {
+        var thumbprint = Server.Certificate.Thumbprint;
+        return new HttpClient(new HttpClientHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == thumbprint,
+        });
+    }
+
+    private UploadEngine Engine(HttpClient http) => new(http, TimeProvider.System, new UploadTestObserver()) { PerUserStateFolder = dir.File("per-user") };
+
     private UploadEngine Engine(ITransferObserver? observer = null) =>
         new(client, TimeProvider.System, observer ?? new UploadTestObserver()) { PerUserStateFolder = dir.File("per-user") };
 

@@ -115,6 +115,7 @@ public sealed class TusProtocol : IUploadProtocol
 
         // Location may be relative (RFC 9110 §10.2.2): resolve it against the address the POST went to.
         var uploadUrl = location.IsAbsoluteUri ? location : new Uri(request.Uri, location);
+        headers.CheckNotDowngraded(request.Uri, uploadUrl, "announced the upload URL");
         knownOffset = 0;
         observer.OnMessage(TransferMessageLevel.Verbose, $"Created tus upload {HttpOrigin.ForDisplay(uploadUrl)} for {source.Length} bytes.");
         return new UploadSession { UploadUrl = uploadUrl, ChunkSize = chunkSize };
