@@ -14,6 +14,43 @@ public sealed class S3FaultTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(-1, 2)]
+    [InlineData(1000, 11)]
+    public async Task PartListThatNeverEndsIsAProtocolViolation(int markerStep, int expectedPages)
+    {
+        var path = SourceFiles.Create(dir.File($"list-{markerStep}.bin"), 1000);
+        await using var server = await S3FaultServer.StartAsync(context =>
+        {
+            // Always "truncated"; the next marker stays put (step 0), goes back (-1: 5, 4, 3, ..., 0, 5, ... looped for
+            // ever before), or runs past the last possible part number (looped for ever before).
+            var marker = int.TryParse(context.Request.Query["part-number-marker"], out var m) ? m : 0;
+            var next = markerStep switch
+            {
+                0 => Math.Max(marker, 1),
+                < 0 => marker == 0 ? 5 : marker - 1,
+                _ => marker + markerStep,
+            };
+            return S3FaultServer.XmlAsync(
+                context,
+                $"<ListPartsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>faults</Bucket><Key>k</Key><UploadId>u1</UploadId>" +
+                $"<PartNumberMarker>{marker}</PartNumberMarker><NextPartNumberMarker>{next}</NextPartNumberMarker><MaxParts>1000</MaxParts><IsTruncated>true</IsTruncated>" +
+                $"<Part><PartNumber>{next}</PartNumber><LastModified>2020-01-01T00:00:00.000Z</LastModified><ETag>\"0123456789abcdef0123456789abcdef\"</ETag><Size>5242880</Size></Part>" +
+                "</ListPartsResult>");
+        });
+
+        using var protocol = S3FaultServer.Protocol(server.Request(path, "k"), new UploadTestObserver());
+        var source = new UploadSource(path, SourceFingerprint.Compute(path));
+        var session = new UploadSession { UploadId = "u1", ChunkSize = 5 * 1024 * 1024 };
+
+        var error = await Assert.ThrowsAsync<TransferException>(() => protocol.GetStatusAsync(session, source, CancellationToken.None));
+
+        Assert.Equal(TransferErrorKind.ProtocolViolation, error.Kind);
+        Assert.Contains("does not move forward", error.Message, StringComparison.Ordinal);
+        Assert.Equal(expectedPages, server.Log.Count(line => line.StartsWith("GET /faults/k", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task LookupAfterNoSuchUploadThatFailsOnTheNetworkIsTransientAndItsRetryCompletes()
     {

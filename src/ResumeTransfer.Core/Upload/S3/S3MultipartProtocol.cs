@@ -104,6 +104,7 @@ public sealed class S3MultipartProtocol : IUploadProtocol
         var (bucket, key) = BucketAndKey(session);
         var parts = new List<ChunkReceipt>();
         string? marker = null;
+        var markerNumber = 0;
         try
         {
             while (true)
@@ -127,13 +128,18 @@ public sealed class S3MultipartProtocol : IUploadProtocol
                     break;
                 }
 
-                var next = page.NextPartNumberMarker?.ToString(CultureInfo.InvariantCulture);
-                if (next is null || next == marker)
+                // Part numbers end at 10,000 and each page must start after the last: a server that keeps saying
+                // "truncated" cannot keep the client listing for ever.
+                var next = page.NextPartNumberMarker;
+                if (next is not { } n || n <= markerNumber || n > MaximumParts || parts.Count > MaximumParts)
                 {
-                    throw new TransferException(TransferErrorKind.ProtocolViolation, $"S3 said the part list of {location} goes on but gave no next marker.");
+                    throw new TransferException(
+                        TransferErrorKind.ProtocolViolation,
+                        $"S3 said the part list of {location} goes on after {parts.Count} parts, but its next marker ({next?.ToString(CultureInfo.InvariantCulture) ?? "none"}) does not move forward within the {MaximumParts} parts an upload can have. The server does not follow the S3 API; use -Force to start a new upload.");
                 }
 
-                marker = next;
+                markerNumber = n;
+                marker = n.ToString(CultureInfo.InvariantCulture);
             }
         }
         catch (AmazonS3Exception ex) when (S3Failures.IsNoSuchUpload(ex))
