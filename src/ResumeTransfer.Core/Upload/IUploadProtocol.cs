@@ -60,9 +60,11 @@ public interface IUploadProtocol : IDisposable
     /// Sends one chunk and returns once the server acknowledged it, after checking the server's answer end to end (S3:
     /// ETag equals the part's MD5; tus: new Upload-Offset, Upload-Checksum when supported; chunk API: md5). Open the
     /// bytes with <see cref="UploadSource.OpenChunk"/>; stream them, do not buffer the file.
-    /// For <see cref="UploadAddressing.Offset"/> protocols the server's offset is the truth: when it differs from
-    /// <see cref="UploadChunk.Offset"/> (409, a cut-off earlier PATCH), ask again and send from the server's offset up to
-    /// <see cref="UploadChunk.End"/>; the receipt then reports the bytes actually sent.
+    /// For <see cref="UploadAddressing.Offset"/> protocols the server's offset is the truth: when it may differ from
+    /// <see cref="UploadChunk.Offset"/> (a cut-off or refused earlier attempt), ask for it first and send from the server's
+    /// offset up to <see cref="UploadChunk.End"/>; the receipt then reports the bytes actually sent. An offset mismatch
+    /// found while sending (tus 409) ends the attempt with a <see cref="TransientTransferException"/>: the engine's retry,
+    /// not a loop in the protocol, asks again.
     /// </summary>
     /// <param name="session">The upload.</param>
     /// <param name="source">The file.</param>

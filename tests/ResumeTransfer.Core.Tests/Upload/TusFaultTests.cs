@@ -48,6 +48,45 @@ public sealed class TusFaultTests : IClassFixture<TestServerFixture>, IDisposabl
         Assert.Equal(expectedPatches, Server.Log.ForTag(tag).Count(r => r.Method == "PATCH"));
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(2, 3)]
+    public async Task OffsetMismatchIsResolvedByTheEngineRetryNotByALoopInTheProtocol(int maxRetries, int expectedPatches)
+    {
+        var tag = TestTags.New();
+        var path = SourceFiles.Create(dir.File($"conflict-{maxRetries}.bin"), Chunk + 5);
+        var request = Request(path, Server.Url($"tus?tag={tag}&fault=conflict")) with { MaxRetries = maxRetries };
+
+        var error = await Assert.ThrowsAsync<TransferException>(() => Engine().UploadAsync(request, 1, CancellationToken.None));
+
+        Assert.Equal(409, error.StatusCode);
+        var log = Server.Log.ForTag(tag);
+        Assert.Equal(expectedPatches, log.Count(r => r.Method == "PATCH"));
+
+        // Every retry asks for the server's offset before it sends again.
+        Assert.Equal(expectedPatches - 1, log.Count(r => r.Method == "HEAD"));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("abc")]
+    [InlineData("99999999999999999999")]
+    [InlineData("1000000")]
+    public async Task OffsetAfterAConflictIsRangeChecked(string headOffset)
+    {
+        var tag = TestTags.New();
+        var path = SourceFiles.Create(dir.File("range.bin"), Chunk + 5);
+        var request = Request(path, Server.Url($"tus?tag={tag}&fault=conflict&headoffset={Uri.EscapeDataString(headOffset)}")) with { MaxRetries = 3 };
+
+        var error = await Assert.ThrowsAsync<TransferException>(() => Engine().UploadAsync(request, 1, CancellationToken.None));
+
+        Assert.Equal(TransferErrorKind.ProtocolViolation, error.Kind);
+        Assert.Contains(headOffset == "1000000" ? "more than the" : "which is not a byte count", error.Message, StringComparison.Ordinal);
+        var log = Server.Log.ForTag(tag);
+        Assert.Equal(1, log.Count(r => r.Method == "PATCH"));
+        Assert.Equal(1, log.Count(r => r.Method == "HEAD"));
+    }
+
     [Fact]
     public async Task UploadUrlOnPlainHttpAnnouncedOverHttpsIsRefused()
     {
