@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Tests.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.S3;
 using Xunit;
@@ -49,6 +50,37 @@ public sealed class S3FaultTests : IDisposable
         Assert.Equal(TransferErrorKind.ProtocolViolation, error.Kind);
         Assert.Contains("does not move forward", error.Message, StringComparison.Ordinal);
         Assert.Equal(expectedPages, server.Log.Count(line => line.StartsWith("GET /faults/k", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task PartListWithoutEndIsNotReadPastTheLimit()
+    {
+        var path = SourceFiles.Create(dir.File("huge.bin"), 1000);
+        await using var server = new EndlessBodyServer(
+            200,
+            "application/xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListPartsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>faults</Bucket><Key>k</Key><UploadId>u1</UploadId><IsTruncated>false</IsTruncated>",
+            "<Part><PartNumber>1</PartNumber><ETag>\"0123456789abcdef0123456789abcdef\"</ETag><Size>5242880</Size></Part>");
+        var request = new UploadRequest
+        {
+            Path = path,
+            Uri = new Uri("s3://faults/k"),
+            Protocol = UploadProtocolKind.S3,
+            Endpoint = server.BaseUri,
+            Credential = new System.Net.NetworkCredential("test", "test"),
+        };
+
+        using var protocol = S3FaultServer.Protocol(request, new UploadTestObserver());
+        var source = new UploadSource(path, SourceFingerprint.Compute(path));
+        var session = new UploadSession { UploadId = "u1", ChunkSize = 5 * 1024 * 1024 };
+
+        // Before, the SDK read all 400 MiB (chunked, no Content-Length) into its part list.
+        var error = await Assert.ThrowsAsync<TransferException>(() => protocol.GetStatusAsync(session, source, CancellationToken.None));
+
+        Assert.Equal(TransferErrorKind.ProtocolViolation, error.Kind);
+        Assert.Contains("larger than the 4 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.Requests);
+        Assert.InRange(server.BodyBytesSent, 0, 64L * 1024 * 1024);
     }
 
     [Fact]

@@ -305,6 +305,7 @@ public sealed class S3MultipartProtocol : IUploadProtocol
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = TimeSpan.FromMinutes(10),
+            HttpClientFactory = new S3HttpClientFactory(),
         };
         if (request.Endpoint is { } endpoint)
         {
