@@ -76,6 +76,8 @@ public interface IUploadProtocol : IDisposable
     /// <summary>
     /// Finishes the upload (S3 CompleteMultipartUpload with every part in order, chunk-API merge, tus: a final HEAD that
     /// the offset equals the length) and checks the result (S3: the expected multipart ETag; chunk API: size and hash).
+    /// When the server lacks parts it had acknowledged, return them in <see cref="UploadCompletion.MissingParts"/> rather
+    /// than sending them here: the engine sends them, then calls this again.
     /// </summary>
     /// <param name="session">The upload.</param>
     /// <param name="source">The file.</param>
@@ -175,4 +177,11 @@ public sealed class UploadSession
 /// <param name="Hash">Hex hash of the stored content, when the server reports one.</param>
 /// <param name="HashAlgorithm">Algorithm of <paramref name="Hash"/>.</param>
 /// <param name="Location">Where the stored object can be found, when the server says.</param>
-public sealed record UploadCompletion(string? ETag = null, string? Hash = null, string? HashAlgorithm = null, Uri? Location = null);
+public sealed record UploadCompletion(string? ETag = null, string? Hash = null, string? HashAlgorithm = null, Uri? Location = null)
+{
+    /// <summary>
+    /// Parts the server turned out not to hold when asked to finish (chunk API 409 chunks_missing), or null when it
+    /// finished. The engine then sends them like any other chunk (retries, progress, journal) and completes again.
+    /// </summary>
+    public IReadOnlyList<UploadChunk>? MissingParts { get; init; }
+}
