@@ -140,10 +140,11 @@ internal sealed partial class UploadRun
             }
 
             observer.OnMessage(TransferMessageLevel.Warning, $"{protocol.Target} lacks {missing.Count} chunks of '{Name}' that it had acknowledged; sending them again.");
+            // Forgotten in the journal and taken back from the progress: the sender records them again once acknowledged.
             var lost = new HashSet<int>(missing.Select(c => c.Number));
+            counters.AddCompleted(-state.Parts.Where(p => lost.Contains(p.Number)).Sum(p => p.Length));
             state.Parts.RemoveAll(p => lost.Contains(p.Number));
             Store.Save(state);
-            counters.AddCompleted(-missing.Sum(c => c.Length));
             progress.SetPhase(TransferPhase.Transferring);
             await sender.SendAllAsync(source, session, missing, Math.Min(connections, missing.Count), cancellationToken).ConfigureAwait(false);
         }

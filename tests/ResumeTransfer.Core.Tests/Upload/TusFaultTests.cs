@@ -92,7 +92,7 @@ public sealed class TusFaultTests : IClassFixture<TestServerFixture>, IDisposabl
     {
         var tag = TestTags.New();
         var path = SourceFiles.Create(dir.File("secure.bin"), Chunk + 3);
-        var endpoint = Server.SecureUrl($"tus?tag={tag}&locationbase={Uri.EscapeDataString(Server.Url("tus/").AbsoluteUri)}");
+        var endpoint = HttpsEndpointAnnouncingHttp(tag);
         using var trusting = TrustingTheTestCertificate();
 
         var error = await Assert.ThrowsAsync<TransferException>(() => Engine(trusting).UploadAsync(Request(path, endpoint), 1, CancellationToken.None));
@@ -109,7 +109,7 @@ public sealed class TusFaultTests : IClassFixture<TestServerFixture>, IDisposabl
     {
         var tag = TestTags.New();
         var path = SourceFiles.Create(dir.File("allowed.bin"), Chunk + 3);
-        var endpoint = Server.SecureUrl($"tus?tag={tag}&locationbase={Uri.EscapeDataString(Server.Url("tus/").AbsoluteUri)}");
+        var endpoint = HttpsEndpointAnnouncingHttp(tag);
         using var trusting = TrustingTheTestCertificate();
 
         var result = await Engine(trusting).UploadAsync(Request(path, endpoint) with { AllowInsecureRedirect = true }, 1, CancellationToken.None);
@@ -118,6 +118,10 @@ public sealed class TusFaultTests : IClassFixture<TestServerFixture>, IDisposabl
         Assert.Equal(SourceFiles.Sha256(path), Sha256(Server.TusStored(result.UploadUrl)!));
         Assert.All(Server.Log.ForTag(tag).Where(r => r.Method == "PATCH"), r => Assert.Equal(LoggedRequest.BaseListener, r.Listener));
     }
+
+    /// <summary>The tus endpoint on the https listener whose upload URLs are on the plain http one.</summary>
+    private Uri HttpsEndpointAnnouncingHttp(string tag) =>
+        Server.SecureUrl($"tus?tag={tag}&locationbase={Uri.EscapeDataString(Server.Url("tus/").AbsoluteUri)}");
 
     private HttpClient TrustingTheTestCertificate()
     {
