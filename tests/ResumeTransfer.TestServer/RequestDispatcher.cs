@@ -15,6 +15,9 @@ internal sealed class RequestDispatcher(RequestLog log, CancellationToken server
     private static readonly JsonSerializerOptions ChunkLogJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private readonly FileEndpoint _files = new(new TagCounter());
 
+    /// <summary>The minimal tus server at <c>/tus</c>.</summary>
+    internal TusEndpoint Tus { get; } = new();
+
     public async Task HandleAsync(HttpContext context)
     {
         string path = context.Request.Path.Value ?? "/";
@@ -50,6 +53,10 @@ internal sealed class RequestDispatcher(RequestLog log, CancellationToken server
             else if (path.StartsWith("/auth/files/", StringComparison.Ordinal))
             {
                 await _files.HandleAsync(context, entry, requireAuth: true, token);
+            }
+            else if (path == "/tus" || path.StartsWith("/tus/", StringComparison.Ordinal))
+            {
+                await Tus.HandleAsync(context, entry, token);
             }
             else if (path == "/redirect")
             {

@@ -50,6 +50,7 @@ namespace ResumeTransfer.TestServer;
 /// Requests without a tag share one count.</para>
 /// <para><b>Chunk API.</b> The reference receiver of docs/chunk-api.md is mounted at <c>/chunks</c> (<see cref="ChunkApiUri"/>),
 /// and at <c>/auth/chunks</c> behind HTTP Basic <c>alice:s3cret</c> (401 otherwise), on the same storage.</para>
+/// <para><b>tus.</b> A minimal in-memory tus 1.0.0 server with faults is mounted at <c>/tus</c> (<see cref="TusEndpoint"/>).</para>
 /// <para><b>Other endpoints.</b> <c>/redirect?to=&lt;url-encoded absolute or relative URL&gt;&amp;code=302[&amp;tag=T]</c>
 /// (301/302/303/307/308; chain by nesting <c>to</c>). <c>/_log[?tag=T]</c> JSON array of <see cref="LoggedRequest"/>
 /// (camelCase). <c>/_chunklog[?upload_id=ID]</c> JSON array of the chunk API receiver's <see cref="ChunkApiLogEntry"/> records
@@ -62,8 +63,11 @@ public sealed class TestServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri, Uri secureUri, X509Certificate2 certificate, string chunkStorage, ChunkApiLog chunkLog)
+    private readonly TusEndpoint _tus;
+
+    private TestServerHost(WebApplication app, RequestLog log, Uri baseUri, Uri otherOriginUri, Uri secureUri, X509Certificate2 certificate, string chunkStorage, ChunkApiLog chunkLog, TusEndpoint tus)
     {
+        _tus = tus;
         SecureUri = secureUri;
         Certificate = certificate;
         _app = app;
@@ -169,7 +173,7 @@ public sealed class TestServerHost : IAsyncDisposable
             throw new InvalidOperationException("Kestrel did not report all three listener addresses: " + string.Join(", ", addresses));
         }
 
-        return new TestServerHost(app, log, baseUri, otherUri, secureUri, certificate, chunkStorage, chunkLog);
+        return new TestServerHost(app, log, baseUri, otherUri, secureUri, certificate, chunkStorage, chunkLog, dispatcher.Tus);
     }
 
     /// <summary>An absolute URL on <see cref="BaseUri"/> for a path-and-query such as <c>"files/a.bin?size=10&amp;tag=t"</c>.</summary>
@@ -180,6 +184,9 @@ public sealed class TestServerHost : IAsyncDisposable
 
     /// <summary>An absolute URL on <see cref="SecureUri"/>.</summary>
     public Uri SecureUrl(string pathAndQuery) => new(SecureUri, pathAndQuery.TrimStart('/'));
+
+    /// <summary>The bytes the <c>/tus</c> upload at <paramref name="uploadUrl"/> holds (null when there is none).</summary>
+    public byte[]? TusStored(Uri uploadUrl) => _tus.Stored(uploadUrl);
 
     /// <summary>Hex SHA-256 of the content /files serves for (size, seed, version).</summary>
     public string Sha256(long size, int seed = 1, int version = 1) => DeterministicContent.Sha256(size, seed, version);

@@ -60,9 +60,11 @@ public interface IUploadProtocol : IDisposable
     /// Sends one chunk and returns once the server acknowledged it, after checking the server's answer end to end (S3:
     /// ETag equals the part's MD5; tus: new Upload-Offset, Upload-Checksum when supported; chunk API: md5). Open the
     /// bytes with <see cref="UploadSource.OpenChunk"/>; stream them, do not buffer the file.
-    /// For <see cref="UploadAddressing.Offset"/> protocols the server's offset is the truth: when it differs from
-    /// <see cref="UploadChunk.Offset"/> (409, a cut-off earlier PATCH), ask again and send from the server's offset up to
-    /// <see cref="UploadChunk.End"/>; the receipt then reports the bytes actually sent.
+    /// For <see cref="UploadAddressing.Offset"/> protocols the server's offset is the truth: when it may differ from
+    /// <see cref="UploadChunk.Offset"/> (a cut-off or refused earlier attempt), ask for it first and send from the server's
+    /// offset up to <see cref="UploadChunk.End"/>; the receipt then reports the bytes actually sent. An offset mismatch
+    /// found while sending (tus 409) ends the attempt with a <see cref="TransientTransferException"/>: the engine's retry,
+    /// not a loop in the protocol, asks again.
     /// </summary>
     /// <param name="session">The upload.</param>
     /// <param name="source">The file.</param>
@@ -74,6 +76,8 @@ public interface IUploadProtocol : IDisposable
     /// <summary>
     /// Finishes the upload (S3 CompleteMultipartUpload with every part in order, chunk-API merge, tus: a final HEAD that
     /// the offset equals the length) and checks the result (S3: the expected multipart ETag; chunk API: size and hash).
+    /// When the server lacks parts it had acknowledged, return them in <see cref="UploadCompletion.MissingParts"/> rather
+    /// than sending them here: the engine sends them, then calls this again.
     /// </summary>
     /// <param name="session">The upload.</param>
     /// <param name="source">The file.</param>
@@ -173,4 +177,11 @@ public sealed class UploadSession
 /// <param name="Hash">Hex hash of the stored content, when the server reports one.</param>
 /// <param name="HashAlgorithm">Algorithm of <paramref name="Hash"/>.</param>
 /// <param name="Location">Where the stored object can be found, when the server says.</param>
-public sealed record UploadCompletion(string? ETag = null, string? Hash = null, string? HashAlgorithm = null, Uri? Location = null);
+public sealed record UploadCompletion(string? ETag = null, string? Hash = null, string? HashAlgorithm = null, Uri? Location = null)
+{
+    /// <summary>
+    /// Parts the server turned out not to hold when asked to finish (chunk API 409 chunks_missing), or null when it
+    /// finished. The engine then sends them like any other chunk (retries, progress, journal) and completes again.
+    /// </summary>
+    public IReadOnlyList<UploadChunk>? MissingParts { get; init; }
+}

@@ -20,6 +20,9 @@ internal sealed partial class UploadRun
     /// <summary>What survives an upload that gave up.</summary>
     public const string KeptWhenGivingUp = "The chunks the server acknowledged are kept";
 
+    /// <summary>How often parts the server lost are sent again before the upload is given up on.</summary>
+    private const int MaxResendRounds = 2;
+
     private readonly UploadRequest request;
     private readonly IUploadProtocol protocol;
     private readonly TimeProvider time;
@@ -71,12 +74,7 @@ internal sealed partial class UploadRun
             using var progress = new ProgressReporter(observer, time, counters, transferId, Name, source.Length, TransferPhase.Transferring);
             progress.Start();
             await sender.SendAllAsync(source, session, todo, connections, cancellationToken).ConfigureAwait(false);
-            progress.SetPhase(TransferPhase.Verifying);
-            EnsureSourceUnchanged(source);
-            var parts = protocol.Addressing == UploadAddressing.Parts
-                ? state.Parts.OrderBy(p => p.Number).Select(p => p.ToReceipt()).ToList()
-                : new List<ChunkReceipt>();
-            var completion = await RetryAsync(t => protocol.CompleteAsync(session, source, parts, t), cancellationToken).ConfigureAwait(false);
+            var completion = await CompleteAsync(source, session, sender, progress, counters, connections, cancellationToken).ConfigureAwait(false);
             Store.Delete();
             progress.Complete();
 
@@ -111,6 +109,44 @@ internal sealed partial class UploadRun
                 Connections = connections,
                 Restarted = restarted,
             };
+        }
+    }
+
+    /// <summary>
+    /// Completes the upload. Parts the server lost after acknowledging them are sent again as chunks like any other
+    /// (retries, progress, journal), then the upload is completed again; a server that keeps losing them is given up on.
+    /// </summary>
+    private async Task<UploadCompletion> CompleteAsync(
+        UploadSource source, UploadSession session, ChunkSender sender, ProgressReporter progress, TransferCounters counters, int connections, CancellationToken cancellationToken)
+    {
+        for (var round = 0; ; round++)
+        {
+            progress.SetPhase(TransferPhase.Verifying);
+            EnsureSourceUnchanged(source);
+            var parts = protocol.Addressing == UploadAddressing.Parts
+                ? state.Parts.OrderBy(p => p.Number).Select(p => p.ToReceipt()).ToList()
+                : new List<ChunkReceipt>();
+            var completion = await RetryAsync(t => protocol.CompleteAsync(session, source, parts, t), cancellationToken).ConfigureAwait(false);
+            if (completion.MissingParts is not { Count: > 0 } missing)
+            {
+                return completion;
+            }
+
+            if (round == MaxResendRounds)
+            {
+                throw new TransferException(
+                    TransferErrorKind.ProtocolViolation,
+                    $"{protocol.Target} keeps losing chunks of '{Name}' it had acknowledged: {missing.Count} were still missing after sending them again {MaxResendRounds} times. Check the server's storage, then run the command again with -Resume.");
+            }
+
+            observer.OnMessage(TransferMessageLevel.Warning, $"{protocol.Target} lacks {missing.Count} chunks of '{Name}' that it had acknowledged; sending them again.");
+            // Forgotten in the journal and taken back from the progress: the sender records them again once acknowledged.
+            var lost = new HashSet<int>(missing.Select(c => c.Number));
+            counters.AddCompleted(-state.Parts.Where(p => lost.Contains(p.Number)).Sum(p => p.Length));
+            state.Parts.RemoveAll(p => lost.Contains(p.Number));
+            Store.Save(state);
+            progress.SetPhase(TransferPhase.Transferring);
+            await sender.SendAllAsync(source, session, missing, Math.Min(connections, missing.Count), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -11,6 +11,7 @@ public sealed class ChunkApiFaults
 {
     private int _corruptLeft;
     private int _chunksSeen;
+    private int _merges;
 
     /// <summary>Waited before a chunk request's body is read.</summary>
     public TimeSpan ChunkDelay { get; init; }
@@ -28,8 +29,39 @@ public sealed class ChunkApiFaults
     /// </summary>
     public int? UnavailableAfterChunks { get; set; }
 
+    /// <summary>
+    /// When set, the first merge request finds the server without these chunks (their stored files deleted), as after
+    /// a restore from an older backup; with <see cref="LoseOnEveryMerge"/>, every merge does.
+    /// </summary>
+    public IReadOnlyList<int>? LoseChunksBeforeMerge { get; init; }
+
+    /// <summary>Lose <see cref="LoseChunksBeforeMerge"/> before every merge, not only the first.</summary>
+    public bool LoseOnEveryMerge { get; init; }
+
+    /// <summary>Merge requests seen.</summary>
+    public int Merges => Volatile.Read(ref _merges);
+
+    /// <summary>The receiver's storage (set by <see cref="ChunkApiServer"/>).</summary>
+    internal string? StorageDirectory { get; set; }
+
     internal async Task ApplyAsync(HttpContext context, RequestDelegate next)
     {
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/chunks/merge", StringComparison.Ordinal))
+        {
+            var merge = Interlocked.Increment(ref _merges);
+            if (LoseChunksBeforeMerge is { } lose && (merge == 1 || LoseOnEveryMerge) && StorageDirectory is { } storage)
+            {
+                var chunks = Path.Combine(storage, context.Request.Query["upload_id"].ToString(), "chunks");
+                foreach (var index in lose)
+                {
+                    foreach (var file in Directory.Exists(chunks) ? Directory.GetFiles(chunks, $"{index}.*") : [])
+                    {
+                        File.Delete(file);
+                    }
+                }
+            }
+        }
+
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/chunks", StringComparison.Ordinal))
         {
             if (UnavailableAfterChunks is { } passing && Interlocked.Increment(ref _chunksSeen) > passing)

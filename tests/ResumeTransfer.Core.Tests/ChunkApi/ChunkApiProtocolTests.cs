@@ -72,6 +72,57 @@ public sealed class ChunkApiProtocolTests : IDisposable
     }
 
     [Fact]
+    public async Task ChunksTheServerLostBeforeTheMergeAreSentAgainByTheEngineThenMergedAgain()
+    {
+        const int chunk = 64 * 1024;
+        var faults = new ChunkApiFaults { LoseChunksBeforeMerge = [1, 3] };
+        await using var server = await ChunkApiServer.StartAsync(faults: faults);
+        var path = WriteSource("lost.bin", (5L * chunk) + 17, seed: 9);
+        var observer = new ResumeTransfer.Core.Tests.Upload.UploadTestObserver();
+        var request = NewRequest(path, server.Url, chunk, connections: 2);
+        using var protocol = new ChunkApiProtocol(_client, request, observer);
+
+        var result = await new UploadEngine(_client, TimeProvider.System, observer) { PerUserStateFolder = _dir.File("state") }
+            .UploadAsync(request, protocol, 1, CancellationToken.None);
+
+        Assert.Equal(Sha256Of(path), Sha256Of(Path.Combine(server.StorageDirectory, result.UploadId!, "merged", "lost.bin")));
+
+        // The re-sent chunks went through the engine: counted as sent (before, the merge re-sent them uncounted).
+        Assert.Equal(new FileInfo(path).Length + (2 * chunk), result.BytesSent);
+        var log = server.Log.ForUpload(result.UploadId!);
+        Assert.Equal(2, log.Count(e => e.Operation == ChunkApiOperation.Chunk && e.Chunk == 1));
+        Assert.Equal(2, log.Count(e => e.Operation == ChunkApiOperation.Chunk && e.Chunk == 3));
+        Assert.Equal(1, log.Count(e => e.Operation == ChunkApiOperation.Chunk && e.Chunk == 0));
+        Assert.Equal(["chunks_missing", null], log.Where(e => e.Operation == ChunkApiOperation.Merge).Select(e => e.Error));
+        Assert.Contains(observer.Warnings, w => w.Contains("lacks 2 chunks", StringComparison.Ordinal));
+
+        // Progress took the lost chunks back and never counted past the file.
+        Assert.All(observer.Progress, p => Assert.InRange(p.CompletedBytes, 0, new FileInfo(path).Length));
+        Assert.False(File.Exists(UploadStateStore.BesidePath(path)));
+    }
+
+    [Fact]
+    public async Task AServerThatKeepsLosingChunksIsGivenUpOnAfterTwoResends()
+    {
+        const int chunk = 64 * 1024;
+        var faults = new ChunkApiFaults { LoseChunksBeforeMerge = [0], LoseOnEveryMerge = true };
+        await using var server = await ChunkApiServer.StartAsync(faults: faults);
+        var path = WriteSource("losing.bin", (2L * chunk) + 1, seed: 10);
+
+        var error = await Assert.ThrowsAsync<TransferException>(() => UploadAsync(server, path, chunk, connections: 1));
+
+        Assert.Equal(TransferErrorKind.ProtocolViolation, error.Kind);
+        Assert.Contains("keeps losing chunks", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, faults.Merges);
+        var state = UploadState.FromJson(await File.ReadAllTextAsync(UploadStateStore.BesidePath(path)), UploadStateStore.BesidePath(path));
+        var log = server.Log.ForUpload(state.UploadId!);
+        Assert.Equal(3, log.Count(e => e.Operation == ChunkApiOperation.Chunk && e.Chunk == 0));
+
+        // The journal holds what the server acknowledged last: chunk 0 again after its last re-send.
+        Assert.Equal(new[] { 1, 2, 3 }, state.Parts.Select(p => p.Number).Order());
+    }
+
+    [Fact]
     public async Task CancelledMidwayThenResumedSendsAtMostOneChunkPerConnectionAgain()
     {
         const int connections = 4;

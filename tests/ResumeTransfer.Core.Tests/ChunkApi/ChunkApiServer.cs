@@ -93,6 +93,7 @@ public sealed class ChunkApiServer : IAsyncDisposable
         var app = builder.Build();
         if (faults is not null)
         {
+            faults.StorageDirectory = storage;
             app.Use(faults.ApplyAsync);
         }
 

@@ -3,17 +3,18 @@ using System.Net.Http;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.ChunkApi;
 
 /// <summary>
 /// A chunk API response read to its end: the status and, when the body is a JSON object, the object, its
-/// <c>error</c> code and <c>message</c> (docs/chunk-api.md, "Errors"). Answers are small, so they are read whole.
+/// <c>error</c> code and <c>message</c> (docs/chunk-api.md, "Errors"). Answers are small, so they are read whole, through
+/// <see cref="BoundedContentReader"/>.
 /// </summary>
 internal sealed class ChunkApiAnswer : IDisposable
 {
-    private const int MaxBodyBytes = 4 * 1024 * 1024;
-
     private readonly JsonDocument? document;
 
     private ChunkApiAnswer(HttpResponseMessage response, JsonDocument? document)
@@ -46,18 +47,24 @@ internal sealed class ChunkApiAnswer : IDisposable
     {
         JsonDocument? document = null;
         var mediaType = response.Content?.Headers.ContentType?.MediaType;
-        if (response.Content is not null && mediaType is not null && mediaType.EndsWith("json", StringComparison.OrdinalIgnoreCase)
-            && (response.Content.Headers.ContentLength ?? 0) <= MaxBodyBytes)
+        if (response.Content is not null && mediaType is not null && mediaType.EndsWith("json", StringComparison.OrdinalIgnoreCase))
         {
-#if NET
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-#else
-            cancellationToken.ThrowIfCancellationRequested();
-            var bytes = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-#endif
+            // An error answer too large to read whole is judged by its status alone; a success answer must be read.
+            byte[]? bytes;
+            if (response.IsSuccessStatusCode)
+            {
+                var where = response.RequestMessage?.RequestUri is { } uri ? HttpOrigin.ForDisplay(uri).AbsoluteUri : "the chunk API server";
+                bytes = await BoundedContentReader.ReadAsync(response.Content, BoundedContentReader.AnswerLimit, $"The answer of {where}", cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var (prefix, complete) = await BoundedContentReader.ReadPrefixAsync(response.Content, BoundedContentReader.AnswerLimit, cancellationToken).ConfigureAwait(false);
+                bytes = complete ? prefix : null;
+            }
+
             try
             {
-                document = bytes.Length == 0 ? null : JsonDocument.Parse(bytes);
+                document = bytes is not { Length: > 0 } ? null : JsonDocument.Parse(bytes);
             }
             catch (JsonException)
             {

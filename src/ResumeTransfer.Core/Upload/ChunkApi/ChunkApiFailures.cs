@@ -1,4 +1,5 @@
 using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.ChunkApi;
 
@@ -11,7 +12,7 @@ internal static class ChunkApiFailures
 {
     public static TransferException From(ChunkApiAnswer answer, string what, string where)
     {
-        var said = answer.Message is { Length: > 0 } message ? $" The server said: {message}" : string.Empty;
+        var said = answer.Message is { Length: > 0 } message ? $" The server said: {BoundedContentReader.Excerpt(message)}" : string.Empty;
         var code = answer.Status;
         switch (answer.Error)
         {

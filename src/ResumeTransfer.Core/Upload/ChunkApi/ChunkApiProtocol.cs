@@ -229,47 +229,33 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         var id = UploadId(session);
         var fileName = FileName(session, source);
         var sha256 = await WholeFileSha256Async(source, cancellationToken).ConfigureAwait(false);
-        for (var round = 1; ; round++)
+        using var message = NewRequest(HttpMethod.Post, address.Merge(id, fileName, sha256));
+        using var answer = await SendAsync(client, message, cancellationToken).ConfigureAwait(false);
+        switch (answer.Status)
         {
-            using var message = NewRequest(HttpMethod.Post, address.Merge(id, fileName, sha256));
-            using var answer = await SendAsync(client, message, cancellationToken).ConfigureAwait(false);
-            switch (answer.Status)
-            {
-                case 200:
-                    var size = answer.GetInt64("size");
-                    var hash = answer.GetString("sha256");
-                    if (size != source.Length || !string.Equals(hash, sha256, StringComparison.OrdinalIgnoreCase))
-                    {
-                        throw new TransferException(
-                            TransferErrorKind.IntegrityCheckFailed,
-                            $"{Target} merged upload {id} into {size?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes with SHA-256 {hash ?? "(none)"}, but '{source.Path}' has {source.Length} bytes with SHA-256 {sha256}. The stored file is not this one; check the server, then upload again with -Force.");
-                    }
-
-                    observer.OnMessage(TransferMessageLevel.Verbose, $"{Target} merged upload {id} into '{fileName}': {size} bytes, SHA-256 {sha256} as expected.");
-                    return new UploadCompletion(Hash: sha256, HashAlgorithm: "SHA256");
-                case 409 when answer.Error == "chunks_missing" && round <= 2:
-                    // The server lost chunks it had acknowledged (restored from a backup, say): send them, merge again.
-                    var missing = MissingChunks(answer, source, session);
-                    observer.OnMessage(TransferMessageLevel.Warning, $"{Target} lacks {missing.Count} chunks of upload {id} that it had acknowledged; sending them again.");
-                    foreach (var chunk in missing)
-                    {
-                        await SendChunkAsync(session, source, chunk, null, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    break;
-                case 409 when answer.Error == "chunks_missing":
-                    throw new TransientTransferException(
-                        TransferErrorKind.ProtocolViolation,
-                        $"{Target} keeps losing chunks of upload {id} (409 chunks_missing after sending them again).");
-                case 422:
-                    await AbandonAfterMismatchAsync(session, cancellationToken).ConfigureAwait(false);
+            case 200:
+                var size = answer.GetInt64("size");
+                var hash = answer.GetString("sha256");
+                if (size != source.Length || !string.Equals(hash, sha256, StringComparison.OrdinalIgnoreCase))
+                {
                     throw new TransferException(
                         TransferErrorKind.IntegrityCheckFailed,
-                        $"{Target} joined the chunks of upload {id} into a file that is not '{source.Path}' (422 {answer.Error}): they come from different versions of the file. The server's copy was discarded; run the command again with -Resume to upload the file anew.")
-                    { StatusCode = 422 };
-                default:
-                    throw ChunkApiFailures.From(answer, $"Merging upload {id} of '{fileName}'", Target);
-            }
+                        $"{Target} merged upload {id} into {size?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes with SHA-256 {hash ?? "(none)"}, but '{source.Path}' has {source.Length} bytes with SHA-256 {sha256}. The stored file is not this one; check the server, then upload again with -Force.");
+                }
+
+                observer.OnMessage(TransferMessageLevel.Verbose, $"{Target} merged upload {id} into '{fileName}': {size} bytes, SHA-256 {sha256} as expected.");
+                return new UploadCompletion(Hash: sha256, HashAlgorithm: "SHA256");
+            case 409 when answer.Error == "chunks_missing":
+                // The server lost chunks it had acknowledged (restored from a backup, say): the engine sends them again.
+                return new UploadCompletion { MissingParts = MissingChunks(answer, source, session) };
+            case 422:
+                await AbandonAfterMismatchAsync(session, cancellationToken).ConfigureAwait(false);
+                throw new TransferException(
+                    TransferErrorKind.IntegrityCheckFailed,
+                    $"{Target} joined the chunks of upload {id} into a file that is not '{source.Path}' (422 {answer.Error}): they come from different versions of the file. The server's copy was discarded; run the command again with -Resume to upload the file anew.")
+                { StatusCode = 422 };
+            default:
+                throw ChunkApiFailures.From(answer, $"Merging upload {id} of '{fileName}'", Target);
         }
     }
 

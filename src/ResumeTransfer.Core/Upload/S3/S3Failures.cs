@@ -19,6 +19,15 @@ internal static class S3Failures
 
     public static Exception Map(Exception exception, string what)
     {
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TransferException ours)
+            {
+                // Raised under the SDK (an answer past the read limit), which wrapped it: ours says what happened.
+                return ours;
+            }
+        }
+
         switch (exception)
         {
             case OperationCanceledException:

@@ -104,6 +104,7 @@ public sealed class S3MultipartProtocol : IUploadProtocol
         var (bucket, key) = BucketAndKey(session);
         var parts = new List<ChunkReceipt>();
         string? marker = null;
+        var markerNumber = 0;
         try
         {
             while (true)
@@ -127,13 +128,18 @@ public sealed class S3MultipartProtocol : IUploadProtocol
                     break;
                 }
 
-                var next = page.NextPartNumberMarker?.ToString(CultureInfo.InvariantCulture);
-                if (next is null || next == marker)
+                // Part numbers end at 10,000 and each page must start after the last: a server that keeps saying
+                // "truncated" cannot keep the client listing for ever.
+                var next = page.NextPartNumberMarker;
+                if (next is not { } n || n <= markerNumber || n > MaximumParts || parts.Count > MaximumParts)
                 {
-                    throw new TransferException(TransferErrorKind.ProtocolViolation, $"S3 said the part list of {location} goes on but gave no next marker.");
+                    throw new TransferException(
+                        TransferErrorKind.ProtocolViolation,
+                        $"S3 said the part list of {location} goes on after {parts.Count} parts, but its next marker ({next?.ToString(CultureInfo.InvariantCulture) ?? "none"}) does not move forward within the {MaximumParts} parts an upload can have. The server does not follow the S3 API; use -Force to start a new upload.");
                 }
 
-                marker = next;
+                markerNumber = n;
+                marker = n.ToString(CultureInfo.InvariantCulture);
             }
         }
         catch (AmazonS3Exception ex) when (S3Failures.IsNoSuchUpload(ex))
@@ -201,7 +207,8 @@ public sealed class S3MultipartProtocol : IUploadProtocol
             PartETags = ordered.Select(p => new PartETag { PartNumber = p.Number, ETag = p.ETag ?? Quote(p.Md5!) }).ToList(),
         };
 
-        string? etag;
+        string? etag = null;
+        AmazonS3Exception? gone = null;
         try
         {
             var response = await client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
@@ -209,19 +216,25 @@ public sealed class S3MultipartProtocol : IUploadProtocol
         }
         catch (AmazonS3Exception ex) when (S3Failures.IsNoSuchUpload(ex))
         {
-            // An earlier attempt may have completed it and lost the answer: the object's ETag tells.
-            etag = await ExistingETagAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            gone = ex;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw S3Failures.Map(ex, $"Completing the upload of {location}");
+        }
+
+        if (gone is not null)
+        {
+            // An earlier attempt may have completed it and lost the answer: the object's ETag tells. The lookup is a call
+            // of its own, outside the catch above, so that its failures are classified (and retried) like any other.
+            etag = await CallAsync(t => ExistingETagAsync(bucket, key, t), $"Looking for {location} after S3 reported its upload gone", cancellationToken).ConfigureAwait(false);
             if (!string.Equals(Unquote(etag), expected, StringComparison.OrdinalIgnoreCase))
             {
                 throw new TransferException(
                     TransferErrorKind.NotFound,
                     $"S3 no longer has the multipart upload {session.UploadId} of {location} (it was aborted or expired). Run the command again with -Resume to start a new upload.",
-                    ex);
+                    gone);
             }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw S3Failures.Map(ex, $"Completing the upload of {location}");
         }
 
         await VerifyETagAsync(etag, expected, ordered.Count, source, cancellationToken).ConfigureAwait(false);
@@ -292,6 +305,7 @@ public sealed class S3MultipartProtocol : IUploadProtocol
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = TimeSpan.FromMinutes(10),
+            HttpClientFactory = new S3HttpClientFactory(),
         };
         if (request.Endpoint is { } endpoint)
         {

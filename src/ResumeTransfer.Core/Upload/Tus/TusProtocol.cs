@@ -115,6 +115,7 @@ public sealed class TusProtocol : IUploadProtocol
 
         // Location may be relative (RFC 9110 §10.2.2): resolve it against the address the POST went to.
         var uploadUrl = location.IsAbsoluteUri ? location : new Uri(request.Uri, location);
+        headers.CheckNotDowngraded(request.Uri, uploadUrl, "announced the upload URL");
         knownOffset = 0;
         observer.OnMessage(TransferMessageLevel.Verbose, $"Created tus upload {HttpOrigin.ForDisplay(uploadUrl)} for {source.Length} bytes.");
         return new UploadSession { UploadUrl = uploadUrl, ChunkSize = chunkSize };
@@ -145,8 +146,14 @@ public sealed class TusProtocol : IUploadProtocol
         var caps = await GetCapabilitiesAsync(cancellationToken).ConfigureAwait(false);
         var offset = knownOffset ?? await RequireOffsetAsync(url, cancellationToken).ConfigureAwait(false);
         knownOffset = null;
+        if (offset > source.Length)
+        {
+            throw new TransferException(
+                TransferErrorKind.ProtocolViolation,
+                $"The tus server says it holds {offset} bytes of {HttpOrigin.ForDisplay(url)}, more than the {source.Length} of '{source.FileName}'. It does not follow tus 1.0.0; use -Force to start a new upload.");
+        }
+
         long sent = 0;
-        var conflicts = 0;
         while (offset < chunk.End)
         {
             var length = chunk.End - offset;
@@ -180,18 +187,25 @@ public sealed class TusProtocol : IUploadProtocol
                             TransferErrorKind.ProtocolViolation, $"The tus server moved the offset of {HttpOrigin.ForDisplay(url)} from {offset} to {next} after receiving {length} bytes.");
                     }
 
+                    if (next == offset && length > 0)
+                    {
+                        // Sending the same bytes at once would get the same answer, for ever: one failed attempt, retried
+                        // (after a HEAD) only as often as the user allows.
+                        throw new TransientTransferException(
+                            TransferErrorKind.ProtocolViolation,
+                            $"The tus server answered a PATCH of {length} bytes to {HttpOrigin.ForDisplay(url)} with {(int)response.StatusCode} but left Upload-Offset at {offset}: it stored none of them.");
+                    }
+
                     sent += length;
                     offset = next;
                     break;
                 case 409:
-                    // Offset mismatch: someone (or a cut-off PATCH) moved it. The server's offset is the truth.
-                    if (++conflicts > 3)
-                    {
-                        throw new TransientTransferException(TransferErrorKind.ProtocolViolation, $"The tus server kept answering 409 (offset mismatch) for {HttpOrigin.ForDisplay(url)}.");
-                    }
-
-                    offset = await RequireOffsetAsync(url, cancellationToken).ConfigureAwait(false);
-                    break;
+                    // Offset mismatch: someone (or a cut-off PATCH) moved it. The server's offset is the truth: the next
+                    // attempt, which the engine's retry makes (or not: -MaxRetries), asks for it with HEAD first.
+                    throw new TransientTransferException(
+                        TransferErrorKind.HttpError,
+                        $"The tus server answered 409 (offset mismatch) to bytes {offset}-{offset + length - 1} of '{source.FileName}': it holds another offset, which is asked for again.")
+                    { StatusCode = 409 };
                 case 460:
                     throw new TransientTransferException(
                         TransferErrorKind.IntegrityCheckFailed, $"The tus server found the checksum of bytes {offset}-{offset + length - 1} wrong (460): they were damaged on the way and are sent again.")
@@ -250,13 +264,27 @@ public sealed class TusProtocol : IUploadProtocol
     private static Uri UploadUrl(UploadSession session) =>
         session.UploadUrl ?? throw new TransferException(TransferErrorKind.InvalidState, "The recorded tus upload has no upload URL. Run the command with -Force to start over.");
 
-    private static long? ReadOffset(HttpResponseMessage response) => ReadLong(response, "Upload-Offset");
+    private static long? ReadOffset(HttpResponseMessage response) => ReadCount(response, "Upload-Offset");
 
-    private static long? ReadLong(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values)
-        && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : null;
+    /// <summary>A byte-count header: null when absent; a ProtocolViolation when it is there but not a count (negative, not a number, too big).</summary>
+    private static long? ReadCount(HttpResponseMessage response, string name)
+    {
+        if (!response.Headers.TryGetValues(name, out var values))
+        {
+            return null;
+        }
+
+        var text = values.FirstOrDefault()?.Trim() ?? string.Empty;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        var shown = text.Length > 40 ? text.Substring(0, 40) + "..." : text;
+        var where = response.RequestMessage?.RequestUri is { } uri ? HttpOrigin.ForDisplay(uri).AbsoluteUri : "the upload";
+        throw new TransferException(
+            TransferErrorKind.ProtocolViolation, $"The tus server sent {name}: '{shown}' for {where}, which is not a byte count. It does not follow tus 1.0.0.");
+    }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage message, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
@@ -325,7 +353,7 @@ public sealed class TusProtocol : IUploadProtocol
 
         var offset = ReadOffset(response) ?? throw new TransferException(
             TransferErrorKind.ProtocolViolation, $"The tus server answered HEAD {HttpOrigin.ForDisplay(url)} without Upload-Offset. It does not follow tus 1.0.0.");
-        return (offset, ReadLong(response, "Upload-Length"));
+        return (offset, ReadCount(response, "Upload-Length"));
     }
 
     private async Task<long> RequireOffsetAsync(Uri url, CancellationToken cancellationToken)

@@ -1,0 +1,74 @@
+using System;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.Runtime;
+using ResumeTransfer.Core.Transfer;
+
+namespace ResumeTransfer.Core.Upload.S3;
+
+/// <summary>
+/// The HttpClient the AWS SDK talks to S3 with: the SDK's own settings, and every answer body read through
+/// <see cref="BoundedContentReader"/>. The SDK reads each XML answer (and error document) whole; this upload never reads
+/// an object's bytes, so no S3 answer needs more than <see cref="BoundedContentReader.AnswerLimit"/>.
+/// </summary>
+internal sealed class S3HttpClientFactory : HttpClientFactory
+{
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+    {
+        if (clientConfig is null)
+        {
+            throw new ArgumentNullException(nameof(clientConfig));
+        }
+
+        var handler = new HttpClientHandler { AllowAutoRedirect = clientConfig.AllowAutoRedirect, UseCookies = false };
+        if (clientConfig.MaxConnectionsPerServer is { } connections)
+        {
+            handler.MaxConnectionsPerServer = connections;
+        }
+
+        var client = new HttpClient(new BoundedAnswers(handler), disposeHandler: true);
+        if (clientConfig.Timeout is { } timeout)
+        {
+            client.Timeout = timeout;
+        }
+
+        return client;
+    }
+
+    public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
+
+    public override string GetConfigUniqueString(IClientConfig clientConfig) => nameof(S3HttpClientFactory);
+
+    /// <summary>Replaces each response's body by one that fails past the limit, however the SDK reads it.</summary>
+    private sealed class BoundedAnswers : DelegatingHandler
+    {
+        public BoundedAnswers(HttpMessageHandler inner)
+            : base(inner)
+        {
+        }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.Content is not { } original)
+            {
+                return response;
+            }
+
+            // The SDK's addresses do not allow path or query access (no canonicalization): name the server only.
+            var where = request.RequestUri is { IsAbsoluteUri: true } uri ? "S3 at " + uri.GetLeftPart(UriPartial.Authority) : "S3";
+            var body = await original.ReadAsStreamAsync().ConfigureAwait(false);
+            var bounded = new StreamContent(BoundedContentReader.Limit(body, BoundedContentReader.AnswerLimit, $"The answer of {where}"));
+            foreach (var header in original.Headers)
+            {
+                bounded.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = bounded;
+            return response;
+        }
+    }
+}
