@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Cmdlets;
 

@@ -5,7 +5,6 @@ using System.Management.Automation;
 using System.Net.Http;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Cmdlets;

@@ -1,4 +1,4 @@
-using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Download.Sources;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests;

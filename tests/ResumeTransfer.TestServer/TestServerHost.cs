@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using ResumeTransfer.TestServer.ChunkApi;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using ResumeTransfer.TestServer.ChunkApi;
 
 namespace ResumeTransfer.TestServer;
 

@@ -3,10 +3,8 @@ using System.IO;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
-using ResumeTransfer.Core.Retry;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.Sources.Http;
-using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Download.Sources;
+using ResumeTransfer.Core.Download.Sources.Http;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;

@@ -1,4 +1,3 @@
-using ResumeTransfer.Core.State;
 
 namespace ResumeTransfer.Core.Download;
 

@@ -2,8 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Download.Sources;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;

@@ -1,6 +1,6 @@
 using System.Threading;
 using System.Threading.Tasks;
-using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Download.Sources;
 
 namespace ResumeTransfer.Core.Download;
 

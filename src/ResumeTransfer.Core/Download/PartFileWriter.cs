@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using ResumeTransfer.Core.State;
 using ResumeTransfer.Core.Transfer;
 #if NET
 using Microsoft.Win32.SafeHandles;

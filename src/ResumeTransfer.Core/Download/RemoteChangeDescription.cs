@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
-using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Download.Sources;
 
 namespace ResumeTransfer.Core.Download;
 

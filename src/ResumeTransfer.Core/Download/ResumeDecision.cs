@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Download.Sources;
 
 namespace ResumeTransfer.Core.Download;
 

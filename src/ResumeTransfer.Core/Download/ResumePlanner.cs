@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Download.Sources;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;
 

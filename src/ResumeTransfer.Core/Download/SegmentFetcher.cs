@@ -3,8 +3,7 @@ using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
-using ResumeTransfer.Core.Retry;
-using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Download.Sources;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using ResumeTransfer.Core.State;
 
 namespace ResumeTransfer.Core.Download;
 

@@ -1,5 +1,5 @@
 using System;
-using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Download.Sources;
 
 namespace ResumeTransfer.Core.Download;
 

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
-using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Core.Transfer;
 

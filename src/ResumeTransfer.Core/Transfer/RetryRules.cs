@@ -2,7 +2,6 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Polly;
-using ResumeTransfer.Core.Retry;
 
 namespace ResumeTransfer.Core.Transfer;
 

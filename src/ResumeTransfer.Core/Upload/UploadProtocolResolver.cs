@@ -3,7 +3,6 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Transfer;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Upload.ChunkApi;
 using ResumeTransfer.Core.Upload.S3;
 using ResumeTransfer.Core.Upload.Tus;

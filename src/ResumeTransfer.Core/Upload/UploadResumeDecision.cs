@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;
 

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Polly;
-using ResumeTransfer.Core.Retry;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
-using ResumeTransfer.Core.State;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload;

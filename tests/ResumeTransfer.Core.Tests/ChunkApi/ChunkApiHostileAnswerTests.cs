@@ -1,7 +1,7 @@
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Tests.Transfer;
 using ResumeTransfer.Core.Tests.Upload;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.ChunkApi;
 using Xunit;

@@ -136,8 +136,8 @@ public sealed class ModuleFilesTests
             Assert.Contains(file, about, StringComparison.Ordinal);
         }
 
-        var stateType = typeof(DownloadRequest).Assembly.GetType("ResumeTransfer.Core.State.DownloadState", throwOnError: true)!;
-        var segmentType = typeof(DownloadRequest).Assembly.GetType("ResumeTransfer.Core.State.DownloadStateSegment", throwOnError: true)!;
+        var stateType = typeof(DownloadRequest).Assembly.GetType("ResumeTransfer.Core.Download.DownloadState", throwOnError: true)!;
+        var segmentType = typeof(DownloadRequest).Assembly.GetType("ResumeTransfer.Core.Download.DownloadStateSegment", throwOnError: true)!;
         var uploadTypes = new[] { typeof(UploadState), typeof(UploadState.FingerprintRecord), typeof(UploadState.PartRecord) };
         foreach (var field in JsonNamesOf(stateType).Concat(JsonNamesOf(segmentType)).Concat(uploadTypes.SelectMany(JsonNamesOf)))
         {

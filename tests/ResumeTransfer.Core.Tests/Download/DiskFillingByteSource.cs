@@ -1,4 +1,4 @@
-using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Download.Sources;
 
 namespace ResumeTransfer.Core.Tests.Download;
 

@@ -1,5 +1,5 @@
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Download.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using Xunit;
 using static ResumeTransfer.Core.Tests.Download.DownloadKit;

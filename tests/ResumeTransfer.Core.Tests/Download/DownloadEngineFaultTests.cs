@@ -1,7 +1,7 @@
 using System.Net;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Download.Sources;
+using ResumeTransfer.Core.Download.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.TestServer;
 using Xunit;

@@ -1,5 +1,4 @@
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.TestServer;
 using Xunit;

@@ -1,5 +1,4 @@
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.TestServer;
 using Xunit;
@@ -253,9 +252,9 @@ public sealed class DownloadEngineTests : EngineTestBase
         var url = Server.Url($"files/done.bin?size={size}&tag={tag}");
         await Engine().DownloadAsync(Request(url, target), 1, default);
         File.Move(target, target + ".rtpart");
-        var store = new State.DownloadStateStore(target + ".rtstate");
+        var store = new Core.Download.DownloadStateStore(target + ".rtstate");
         var state = new ResumePlanner(Request(url, target), TargetPaths.ForFile(target), store, Observer, TimeProvider.System)
-            .NewState(new Sources.RemoteIdentity(size, $"\"s1-v1-n{size}\"", null, false), true, url);
+            .NewState(new Core.Download.Sources.RemoteIdentity(size, $"\"s1-v1-n{size}\"", null, false), true, url);
         state.Segments[0].Next = size;
         store.Save(state);
         var before = Server.Log.ForTag(tag).Count;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.State;
 using ResumeTransfer.TestServer;
 using Xunit;
 
@@ -50,8 +49,8 @@ internal static class DownloadKit
     /// </summary>
     public static DownloadEngine RoutedEngine(HttpClient client, ITransferObserver observer, Uri? probeUrl = null, Uri? rangeUrl = null) => new(
         r => new RoutingByteSource(
-            new Sources.Http.HttpByteSource(client, probeUrl is null ? r : Request(probeUrl, r.OutputPath), observer),
-            new Sources.Http.HttpByteSource(client, rangeUrl is null ? r : Request(rangeUrl, r.OutputPath, headers: r.Headers.Count > 0 ? r.Headers : null), observer),
+            new Core.Download.Sources.Http.HttpByteSource(client, probeUrl is null ? r : Request(probeUrl, r.OutputPath), observer),
+            new Core.Download.Sources.Http.HttpByteSource(client, rangeUrl is null ? r : Request(rangeUrl, r.OutputPath, headers: r.Headers.Count > 0 ? r.Headers : null), observer),
             _ => true),
         TimeProvider.System,
         observer);

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Download;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using Xunit;
 

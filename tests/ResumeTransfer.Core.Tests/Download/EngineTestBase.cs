@@ -1,6 +1,6 @@
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.TestServer;
 using Xunit;
 

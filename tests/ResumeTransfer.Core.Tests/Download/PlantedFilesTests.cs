@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.State;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.TestServer;
 using Xunit;
 using static ResumeTransfer.Core.Tests.Download.DownloadKit;

@@ -1,6 +1,5 @@
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.State;
+using ResumeTransfer.Core.Download.Sources;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Download;

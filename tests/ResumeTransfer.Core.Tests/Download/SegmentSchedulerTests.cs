@@ -1,5 +1,4 @@
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.State;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Download;

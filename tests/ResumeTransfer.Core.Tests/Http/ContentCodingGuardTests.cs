@@ -1,5 +1,5 @@
 using System.Net;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Download.Sources.Http;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Http;

@@ -1,4 +1,4 @@
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Download.Sources.Http;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Http;

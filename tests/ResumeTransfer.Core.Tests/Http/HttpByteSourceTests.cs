@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Download.Sources;
+using ResumeTransfer.Core.Download.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.TestServer;

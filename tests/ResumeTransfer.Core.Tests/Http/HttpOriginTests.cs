@@ -1,4 +1,4 @@
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Http;

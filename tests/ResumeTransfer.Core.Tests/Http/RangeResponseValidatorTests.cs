@@ -1,6 +1,6 @@
 using System.Net;
-using ResumeTransfer.Core.Sources;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Download.Sources;
+using ResumeTransfer.Core.Download.Sources.Http;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Http;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 using Xunit;
 
 namespace ResumeTransfer.Core.Tests.Http;

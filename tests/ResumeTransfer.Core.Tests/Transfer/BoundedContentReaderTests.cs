@@ -1,4 +1,3 @@
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.TestServer;

@@ -1,5 +1,3 @@
-using ResumeTransfer.Core.Sources.Http;
-using ResumeTransfer.Core.State;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Transfer;
 using Xunit;

@@ -1,5 +1,4 @@
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.ChunkApi;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Transfer;

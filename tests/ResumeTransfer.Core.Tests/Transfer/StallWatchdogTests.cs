@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.ChunkApi;
 using ResumeTransfer.Core.Tests.Infrastructure;
 using ResumeTransfer.Core.Transfer;

@@ -1,5 +1,5 @@
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.Tus;
 using Xunit;

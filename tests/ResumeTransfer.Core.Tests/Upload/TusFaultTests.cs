@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.TestServer;
 using Xunit;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.Tus;
 using Xunit;

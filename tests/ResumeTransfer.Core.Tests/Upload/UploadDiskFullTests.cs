@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Tests.ChunkApi;
 using ResumeTransfer.Core.Tests.Infrastructure;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.ChunkApi;
 using Xunit;

@@ -1,4 +1,4 @@
-using ResumeTransfer.Core.Sources.Http;
+using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.ChunkApi;
 using ResumeTransfer.Core.Upload.S3;

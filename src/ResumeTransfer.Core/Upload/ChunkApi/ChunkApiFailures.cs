@@ -1,4 +1,3 @@
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.ChunkApi;

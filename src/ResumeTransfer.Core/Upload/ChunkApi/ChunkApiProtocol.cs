@@ -9,7 +9,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.ChunkApi;
@@ -347,7 +346,7 @@ public sealed class ChunkApiProtocol : IUploadProtocol
     }
 
     private static string HttpOriginDisplay(HttpRequestMessage message) =>
-        message.RequestUri is { } uri ? Sources.Http.HttpOrigin.ForDisplay(uri).AbsoluteUri : "the request";
+        message.RequestUri is { } uri ? Core.Transfer.HttpOrigin.ForDisplay(uri).AbsoluteUri : "the request";
 
     private TransferException Violation(string message) =>
         new(TransferErrorKind.ProtocolViolation, $"{message} The server at {Target} does not follow the chunk API (docs/chunk-api.md).");

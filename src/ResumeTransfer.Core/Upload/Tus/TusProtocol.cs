@@ -9,7 +9,6 @@ using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Transfer;
-using ResumeTransfer.Core.Sources.Http;
 
 namespace ResumeTransfer.Core.Upload.Tus;
 

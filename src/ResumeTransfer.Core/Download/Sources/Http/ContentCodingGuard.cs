@@ -1,9 +1,8 @@
 using System;
 using System.Net.Http;
 using System.Threading;
-using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>
 /// Keeps the bytes of one download in one content coding. The answer that starts a version (a probe, or a 200 of a new

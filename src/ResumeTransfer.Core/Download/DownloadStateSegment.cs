@@ -1,4 +1,4 @@
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Download;
 
 /// <summary>
 /// One range of the part file as recorded in the state file: bytes [<see cref="Start"/>, <see cref="Next"/>) are on

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using System.Net.Http;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>Reads the <see cref="RemoteIdentity"/> a response carries.</summary>
 internal static class ResponseIdentity

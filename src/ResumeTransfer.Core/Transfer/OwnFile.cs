@@ -1,9 +1,8 @@
 using System;
 using System.IO;
 using System.Security.Cryptography;
-using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>
 /// Creates and opens the files ResumeTransfer keeps beside a transfer (part, state, lock and their temporary files)

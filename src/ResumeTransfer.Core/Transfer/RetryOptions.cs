@@ -1,6 +1,6 @@
 using System;
 
-namespace ResumeTransfer.Core.Retry;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>How hard to try again. Shared by downloads and uploads.</summary>
 /// <param name="MaxRetries">Retries after the first attempt; 0 turns retrying off.</param>

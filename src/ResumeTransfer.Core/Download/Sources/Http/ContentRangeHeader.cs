@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>
 /// The <c>Content-Range</c> of a single-part response (RFC 9110 §14.4), parsed strictly: <c>bytes A-B/TOTAL</c>,

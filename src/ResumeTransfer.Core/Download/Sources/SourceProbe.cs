@@ -1,6 +1,6 @@
 using System;
 
-namespace ResumeTransfer.Core.Sources;
+namespace ResumeTransfer.Core.Download.Sources;
 
 /// <summary>What a source learned about the resource before any data is fetched.</summary>
 /// <param name="Identity">Length and validators of the current version.</param>

@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace ResumeTransfer.Core.Sources;
+namespace ResumeTransfer.Core.Download.Sources;
 
 /// <summary>
 /// Where bytes come from. The segment scheduler, state store and progress know only this interface,

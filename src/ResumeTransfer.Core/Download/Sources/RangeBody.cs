@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace ResumeTransfer.Core.Sources;
+namespace ResumeTransfer.Core.Download.Sources;
 
 /// <summary>How the server answered a ranged request.</summary>
 public enum RangeAnswer

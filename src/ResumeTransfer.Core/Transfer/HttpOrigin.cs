@@ -1,6 +1,6 @@
 using System;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>Origins (scheme, host, port) and the forms of an address that are safe to show or record.</summary>
 public static class HttpOrigin

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>
 /// Reads the file name out of a <c>Content-Disposition</c> value (RFC 6266): <c>filename*</c> (RFC 8187/5987

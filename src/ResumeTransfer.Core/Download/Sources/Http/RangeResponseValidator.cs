@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>
 /// Checks a 206 against the request that caused it (RFC 9110 §14.4, §15.3.7): exactly one well-formed Content-Range

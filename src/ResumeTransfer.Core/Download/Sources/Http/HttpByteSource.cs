@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 using ResumeTransfer.Core.Download;
 using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>
 /// An HTTP(S) resource as an <see cref="IByteSource"/>: probes with a one-byte ranged GET (or, for a fresh download,

@@ -2,9 +2,8 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
-using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>
 /// A random key of the current user, kept in <c>LocalApplicationData/ResumeTransfer/state.key</c> (readable by its owner

@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>
 /// A response body that cannot end quietly short. It counts bytes and throws <see cref="TransientTransferException"/>

@@ -1,7 +1,7 @@
 using System;
 using System.Net.Http;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>Reads <c>Retry-After</c> (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.</summary>
 internal static class RetryAfterHeader

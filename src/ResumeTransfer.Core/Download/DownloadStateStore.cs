@@ -3,11 +3,9 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using ResumeTransfer.Core.Download;
-using ResumeTransfer.Core.Sources.Http;
 using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Download;
 
 /// <summary>
 /// Reads, checks and atomically writes one download's state file. A file this code cannot trust (corrupt JSON, a

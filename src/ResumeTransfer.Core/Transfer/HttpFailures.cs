@@ -3,9 +3,8 @@ using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Security.Authentication;
-using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>
 /// The one failure classifier for HTTP answers and transport errors, downloads and uploads alike: transient for what

@@ -3,7 +3,7 @@ using System.Threading.Tasks;
 using Polly;
 using Polly.Retry;
 
-namespace ResumeTransfer.Core.Retry;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>
 /// Builds the Polly pipeline every network operation runs in. Only <see cref="TransientTransferException"/> is

@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Download.Sources.Http;
 
 /// <summary>A response and where it came from after redirects.</summary>
 /// <param name="Response">The final response, headers read, body not yet.</param>

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http;
 using System.Threading;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>Creates the one <see cref="HttpClient"/> an invocation shares across its downloads.</summary>
 public static class TransferHttpClientFactory

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>How the state files (download and upload) are written: camelCase, indented JSON for people to read.</summary>
 internal static class StateFileJson

@@ -1,6 +1,6 @@
 using System;
 
-namespace ResumeTransfer.Core.Sources.Http;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>What counts as an address the HTTP transfers can use.</summary>
 public static class HttpAddress

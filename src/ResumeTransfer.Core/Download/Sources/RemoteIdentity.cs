@@ -1,6 +1,6 @@
 using System;
 
-namespace ResumeTransfer.Core.Sources;
+namespace ResumeTransfer.Core.Download.Sources;
 
 /// <summary>
 /// What identifies one version of a remote resource: its length and validators. Two identities that

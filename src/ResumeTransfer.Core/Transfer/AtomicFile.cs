@@ -1,14 +1,13 @@
 using System;
 using System.IO;
 using System.Text;
-using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>
 /// Replaces a small file so that a crash at any moment leaves either the old or the new content, never a mix:
 /// write a temp file beside it, flush it to disk, then rename it over the target. Both directions keep their state
-/// files through it (<see cref="DownloadStateStore"/>, <see cref="Upload.UploadStateStore"/>).
+/// files through it (<see cref="Download.DownloadStateStore"/>, <see cref="Upload.UploadStateStore"/>).
 /// </summary>
 public static class AtomicFile
 {

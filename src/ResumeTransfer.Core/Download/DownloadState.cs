@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json.Serialization;
-using ResumeTransfer.Core.Sources;
+using ResumeTransfer.Core.Download.Sources;
 
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Download;
 
 /// <summary>
 /// The state file (<c>&lt;target&gt;.rtstate</c>) of a download: which version of which resource is being fetched and

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace ResumeTransfer.Core.State;
+namespace ResumeTransfer.Core.Transfer;
 
 /// <summary>
 /// An exclusive, process-wide lock on one target, held for a transfer's lifetime. It is an OS lock on an
