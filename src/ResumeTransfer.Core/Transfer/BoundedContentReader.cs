@@ -91,7 +91,7 @@ public static class BoundedContentReader
         new(TransferErrorKind.ProtocolViolation, $"{what} is larger than the {limit / (1024 * 1024)} MiB the client reads of an answer; it was not read further. The server does not answer like the protocol describes.");
 
     /// <summary>For bodies a library reads itself (the AWS SDK's XML): the limit holds however it reads.</summary>
-    private sealed class LimitedStream : Stream
+    private sealed class LimitedStream : ReadOnlyStream
     {
         private readonly Stream inner;
         private readonly int limit;
@@ -99,19 +99,12 @@ public static class BoundedContentReader
         private long position;
 
         public LimitedStream(Stream inner, int limit, string what)
+            : base(inner)
         {
             this.inner = inner;
             this.limit = limit;
             this.what = what;
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
 
         public override long Position
         {
@@ -123,26 +116,6 @@ public static class BoundedContentReader
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             Count(await inner.ReadAsync(buffer, offset, Wanted(count), cancellationToken).ConfigureAwait(false));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
 
         // Never more than one byte past the limit: that byte is what tells "exactly the limit" from "more".
         private int Wanted(int count) => (int)Math.Min(count, limit + 1L - position);

@@ -3,13 +3,15 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
+using ResumeTransfer.Core.Transfer;
+
 namespace ResumeTransfer.Core.Upload;
 
 /// <summary>
 /// A read-only, seekable window [start, start + length) over a file. It never reads past the window, and a file that
 /// became shorter than the window is an error (not a silently short chunk).
 /// </summary>
-internal sealed class FileSliceStream : Stream
+internal sealed class FileSliceStream : ReadOnlyStream
 {
     private readonly FileStream file;
     private readonly long start;
@@ -17,6 +19,7 @@ internal sealed class FileSliceStream : Stream
     private long position;
 
     public FileSliceStream(FileStream file, long start, long length)
+        : base(file)
     {
         this.file = file;
         this.start = start;
@@ -24,11 +27,7 @@ internal sealed class FileSliceStream : Stream
         file.Position = start;
     }
 
-    public override bool CanRead => true;
-
     public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
 
     public override long Length => length;
 
@@ -92,24 +91,6 @@ internal sealed class FileSliceStream : Stream
         position = target;
         file.Position = start + target;
         return position;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            file.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 
     private int Limit(int count) => (int)Math.Min(count, length - position);

@@ -3,28 +3,27 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
+using ResumeTransfer.Core.Transfer;
+
 namespace ResumeTransfer.Core.Upload;
 
 /// <summary>
 /// A read-only pass-through that reports how far the reader (the HTTP client, a signer) has got, so the engine sees
 /// bytes moving (stall detection, speed). Seeking passes through, so a client that rewinds reports from there again.
 /// </summary>
-public sealed class ProgressReportingStream : Stream
+internal sealed class ProgressReportingStream : ReadOnlyStream
 {
     private readonly Stream inner;
     private readonly IProgress<long>? progress;
 
     public ProgressReportingStream(Stream inner, IProgress<long>? progress)
+        : base(inner)
     {
         this.inner = inner;
         this.progress = progress;
     }
 
-    public override bool CanRead => true;
-
     public override bool CanSeek => inner.CanSeek;
-
-    public override bool CanWrite => false;
 
     public override long Length => inner.Length;
 
@@ -45,24 +44,6 @@ public sealed class ProgressReportingStream : Stream
 #endif
 
     public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 
     private int Moved(int read)
     {

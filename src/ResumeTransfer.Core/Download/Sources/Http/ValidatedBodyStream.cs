@@ -19,7 +19,7 @@ namespace ResumeTransfer.Core.Download.Sources.Http;
 /// spends writing is not a stall), so reading allocates nothing. When it fires it also disposes the response: that is
 /// what interrupts a synchronous read, or an async read on a stack that ignores cancellation.
 /// </remarks>
-internal sealed class ValidatedBodyStream : Stream
+internal sealed class ValidatedBodyStream : ReadOnlyStream
 {
     private readonly HttpResponseMessage response;
     private readonly Stream inner;
@@ -50,14 +50,6 @@ internal sealed class ValidatedBodyStream : Stream
 
     /// <summary>Bytes read so far.</summary>
     public long BytesRead => Interlocked.Read(ref bytesRead);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -159,16 +151,6 @@ internal sealed class ValidatedBodyStream : Stream
         return Account(read, count);
     }
 #endif
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
