@@ -10,7 +10,7 @@ namespace ResumeTransfer.Core.Download;
 /// </summary>
 public static class SafeFileName
 {
-    /// <summary>The longest name produced, in UTF-8 bytes: leaves room for the ".rtstate.tmp" suffix under the usual 255-byte limit.</summary>
+    /// <summary>The longest name produced, in UTF-8 bytes: leaves room for a temporary state file's ".rtstate.&lt;16 hex&gt;.tmp" suffix under the usual 255-byte limit.</summary>
     public const int MaxUtf8Bytes = 200;
 
     private const string ReservedCharacters = "<>:\"|?*";

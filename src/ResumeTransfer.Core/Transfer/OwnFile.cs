@@ -13,6 +13,9 @@ namespace ResumeTransfer.Core.Transfer;
 /// </summary>
 internal static class OwnFile
 {
+    private const int RandomHexDigits = 16;
+    private const string TemporarySuffix = ".tmp";
+
     /// <summary>True when <paramref name="path"/> is a symbolic link (or another reparse point), dangling or not.</summary>
     public static bool IsLink(string path)
     {
@@ -85,16 +88,20 @@ internal static class OwnFile
     /// <summary>A new, unpredictable name beside <paramref name="path"/> for a temporary file: <c>&lt;path&gt;.&lt;16 hex&gt;.tmp</c>.</summary>
     public static string TemporaryName(string path)
     {
-        var random = new byte[8];
+        var random = new byte[RandomHexDigits / 2];
         using (var generator = RandomNumberGenerator.Create())
         {
             generator.GetBytes(random);
         }
 
-        return path + "." + Hex.Lower(random) + ".tmp";
+        return path + "." + Hex.Lower(random) + TemporarySuffix;
     }
 
-    /// <summary>Deletes the temporary files <see cref="TemporaryName"/> made for <paramref name="path"/> that a crash left behind (a link is removed, never followed).</summary>
+    /// <summary>
+    /// Deletes the temporary files <see cref="TemporaryName"/> made for <paramref name="path"/> that a crash left behind,
+    /// and the fixed-name one (<c>&lt;path&gt;.tmp</c>) earlier versions wrote; nothing else of a similar name (a link is
+    /// removed, never followed).
+    /// </summary>
     public static void DeleteTemporaries(string path)
     {
         var folder = Path.GetDirectoryName(path);
@@ -103,10 +110,34 @@ internal static class OwnFile
             return;
         }
 
-        foreach (var leftover in Directory.GetFiles(folder, Path.GetFileName(path) + ".*.tmp"))
+        File.Delete(path + TemporarySuffix);
+        var prefix = Path.GetFileName(path) + ".";
+        foreach (var leftover in Directory.GetFiles(folder, prefix + "*" + TemporarySuffix))
         {
-            File.Delete(leftover);
+            if (IsRandomPart(Path.GetFileName(leftover), prefix.Length))
+            {
+                File.Delete(leftover);
+            }
         }
+    }
+
+    // <prefix><16 lower-case hex>.tmp, exactly as TemporaryName makes it.
+    private static bool IsRandomPart(string name, int start)
+    {
+        if (name.Length != start + RandomHexDigits + TemporarySuffix.Length)
+        {
+            return false;
+        }
+
+        for (var i = start; i < start + RandomHexDigits; i++)
+        {
+            if (name[i] is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Gives <paramref name="destination"/> the permissions of <paramref name="source"/> (Unix; a no-op where there are none or the source is gone).</summary>

@@ -96,4 +96,21 @@ public sealed class DownloadStateStoreTests : IDisposable
             DownloadStateStore.HashUri(new Uri("http://h/f?sig=2")));
         Assert.Matches("^[0-9a-f]{64}$", DownloadStateStore.HashUri(new Uri("http://h/f")));
     }
+
+    [Fact]
+    public void DeleteRemovesCrashedTemporariesButNoFileOfASimilarName()
+    {
+        var store = new DownloadStateStore(temp.File("g.rtstate"));
+        File.WriteAllText(store.Path, "{}");
+        File.WriteAllText(temp.File("g.rtstate.0123456789abcdef.tmp"), "crashed write");
+        File.WriteAllText(temp.File("g.rtstate.tmp"), "an earlier version's temporary file");
+        File.WriteAllText(temp.File("g.rtstate.backup.tmp"), "the user's");
+        File.WriteAllText(temp.File("g.rtstate.0123456789ABCDEF.tmp"), "not a name ResumeTransfer makes");
+
+        store.Delete();
+
+        Assert.Equal(
+            new[] { "g.rtstate.0123456789ABCDEF.tmp", "g.rtstate.backup.tmp" },
+            Directory.GetFiles(temp.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
 }
