@@ -13,7 +13,8 @@ namespace ResumeTransfer.Core.Transfer;
 internal static class StateKey
 {
     private const int KeyBytes = 32;
-    private static readonly Lazy<byte[]> CurrentUser = new(() => LoadOrCreate(DefaultPath()));
+    // PublicationOnly: a failure (a damaged key file) is not cached, so a session retries once the file is fixed.
+    private static readonly Lazy<byte[]> CurrentUser = new(() => LoadOrCreate(DefaultPath()), System.Threading.LazyThreadSafetyMode.PublicationOnly);
 
     /// <summary>Lower-case hex HMAC-SHA256 of <paramref name="text"/> under the current user's key.</summary>
     public static string Hash(string text) => Hash(CurrentUser.Value, text);
