@@ -37,6 +37,10 @@ internal sealed class DownloadStateStore
     /// <summary>Lowercase hex SHA-256 of the address without query, credentials or fragment (<see cref="DisplayString"/>).</summary>
     public static string HashAddress(Uri uri) => HashText(DisplayString(uri));
 
+    /// <summary>True when <paramref name="addressHash"/> (a state file's) records <paramref name="uri"/> without its query.</summary>
+    public static bool RecordsAddress(string? addressHash, Uri uri) =>
+        string.Equals(addressHash, HashAddress(uri), StringComparison.OrdinalIgnoreCase);
+
     private static string HashText(string text)
     {
         using var sha = SHA256.Create();

@@ -238,7 +238,7 @@ internal sealed class ResumeDecision
 
     private static ResumeDecision Fresh(bool restarted = false, params string[] warnings) => new(ResumeAction.StartFresh, 0, restarted, warnings);
 
-    internal static long BytesOnDisk(DownloadState state)
+    private static long BytesOnDisk(DownloadState state)
     {
         long total = 0;
         foreach (var segment in state.Segments)

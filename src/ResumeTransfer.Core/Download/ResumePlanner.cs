@@ -111,8 +111,7 @@ internal sealed class ResumePlanner
             Policy = request.ExistingTarget,
             Saved = saved,
             SavedRecordsThisAddress = saved is not null && DownloadStateStore.RecordsUri(saved.UriHash, request.Uri),
-            SavedRecordsThisAddressWithoutQuery = saved?.AddressHash is { } address
-                && string.Equals(address, DownloadStateStore.HashAddress(request.Uri), StringComparison.OrdinalIgnoreCase),
+            SavedRecordsThisAddressWithoutQuery = saved is not null && DownloadStateStore.RecordsAddress(saved.AddressHash, request.Uri),
             PartLength = resume ? LengthOf(paths.Part) : null,
             TargetLength = resume ? LengthOf(paths.Target) : null,
             NameFromRemote = paths.NameFromRemote,

@@ -111,7 +111,7 @@ public sealed class TargetPaths
     /// True for a name that ends like a part, state or lock file of a download or an upload, or like one of their
     /// temporary files (<c>x.rtstate.0123456789abcdef.tmp</c>).
     /// </summary>
-    internal static bool IsOwnFileName(string name)
+    private static bool IsOwnFileName(string name)
     {
         var temporary = name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase);
         foreach (var suffix in new[] { PartSuffix, StateSuffix, LockSuffix, Upload.UploadStateStore.Extension })
