@@ -96,6 +96,13 @@ public sealed class ChunkApiProtocol : IUploadProtocol
 
     public async Task<ServerUploadStatus?> GetStatusAsync(UploadSession session, UploadSource source, CancellationToken cancellationToken)
     {
+        if (session.Properties.TryGetValue(ChunkFormProtocol.ProfileProperty, out var profile))
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidState,
+                $"The unfinished upload of '{source.Path}' to {Target} was started with -ChunkApiProfile {profile}. Resume it with -ChunkApiProfile {profile}, or use -Force to start over.");
+        }
+
         var id = UploadId(session);
         using var message = NewRequest(HttpMethod.Get, address.Status(id));
         using var answer = await SendAsync(client, message, cancellationToken).ConfigureAwait(false);
@@ -313,7 +320,8 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         }
     }
 
-    private static async Task<ChunkApiAnswer> SendAsync(HttpClient client, HttpRequestMessage message, CancellationToken cancellationToken)
+    /// <summary>One request, its answer read (JSON bodies whole, others left unread); transport failures and timeouts become transient errors.</summary>
+    internal static async Task<ChunkApiAnswer> SendAsync(HttpClient client, HttpRequestMessage message, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
