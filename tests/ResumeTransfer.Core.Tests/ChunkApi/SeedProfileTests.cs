@@ -1,0 +1,143 @@
+using ResumeTransfer.Core.Tests.Upload;
+using ResumeTransfer.Core.Transfer;
+using ResumeTransfer.Core.Upload;
+using ResumeTransfer.Core.Upload.ChunkApi;
+using Xunit;
+
+namespace ResumeTransfer.Core.Tests.ChunkApi;
+
+/// <summary>
+/// <see cref="ChunkApiProfile.Seed"/> against a receiver written to the product brief's description
+/// (tests/peers/seed-receiver.cjs): five fields, `200 ok`, a merge call, no status call.
+/// </summary>
+public sealed class SeedProfileTests : ExistingServerUploads
+{
+    private const int Chunk = 64 * 1024;
+    private static readonly ChunkApiOptions Seed = new() { Profile = ChunkApiProfile.Seed };
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(Chunk + 1L)]
+    [InlineData((5L * Chunk) + 17)]
+    public async Task AWholeUploadIsMergedToTheSourceSha256AndSaysItWasNotVerified(long size)
+    {
+        await using var server = await ExistingChunkServer.StartSeedAsync();
+        var path = WriteSource($"whole-{size}.bin", size, seed: 1);
+
+        var result = await UploadAsync(NewRequest(path, server.Url, Chunk, connections: 3, Seed));
+
+        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile($"whole-{size}.bin")));
+        Assert.False(result.Verified);
+        Assert.Null(result.Hash);
+        Assert.Equal(size, result.BytesSent);
+        Assert.Equal(UploadProtocolKind.ChunkApi, result.Protocol);
+        await server.WaitForQuietAsync();
+        var count = (int)ChunkPlanner.CountFor(size, Chunk);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (int?)i), server.ChunkPosts.Select(l => l.Chunk).Order());
+        Assert.All(server.ChunkPosts, l => Assert.Equal(200, l.Status));
+        Assert.Single(server.Log, l => l.Path == "/upload/merge" && l.Status == 200);
+        Assert.False(File.Exists(UploadStateStore.BesidePath(path)));
+    }
+
+    [Fact]
+    public async Task CancelledMidwayThenResumedFromTheClientsRecordSendsAtMostOneChunkPerConnectionAgain()
+    {
+        const int connections = 4;
+        await using var server = await ExistingChunkServer.StartSeedAsync("--delay-ms", "40");
+        var path = WriteSource("resume.bin", 40L * Chunk, seed: 2);
+        var request = NewRequest(path, server.Url, Chunk, connections, Seed);
+
+        var killed = await UploadUntilCancelledAsync(server, request, afterChunks: 12);
+        var firstRun = server.ChunkPosts.ToList();
+        var heldAfterFirst = firstRun.Where(l => l.Status == 200).Select(l => l.Chunk!.Value).ToHashSet();
+        Assert.InRange(killed.Parts.Count, 12, 39);
+        Assert.All(killed.Parts, p => Assert.Contains(p.Number - 1, heldAfterFirst));
+
+        var result = await UploadAsync(request);
+        await server.WaitForQuietAsync();
+
+        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile("resume.bin")));
+        Assert.False(result.Restarted);
+        Assert.Contains(Observer.Messages, m => m.Level == TransferMessageLevel.Verbose && m.Text.Contains("cannot be asked which chunks it holds", StringComparison.Ordinal));
+        var secondRun = server.ChunkPosts.Skip(firstRun.Count).ToList();
+        var sentAgain = secondRun.Select(l => l.Chunk!.Value).Where(heldAfterFirst.Contains).Distinct().ToList();
+        Assert.True(sentAgain.Count <= connections, $"chunks the server held and got again: {string.Join(", ", sentAgain)}");
+        Assert.Equal(40 - killed.Parts.Count, secondRun.Count(l => l.Status == 200));
+        Assert.Equal(killed.Parts.Count * (long)Chunk, result.BytesSkipped);
+    }
+
+    [Fact]
+    public async Task ASourceThatChangedBetweenRunsIsSentWholeAgainAndNeverMixed()
+    {
+        await using var server = await ExistingChunkServer.StartSeedAsync("--delay-ms", "40");
+        var path = WriteSource("changed.bin", 24L * Chunk, seed: 3);
+        var request = NewRequest(path, server.Url, Chunk, connections: 2, Seed);
+        var killed = await UploadUntilCancelledAsync(server, request, afterChunks: 4);
+        var before = server.ChunkPosts.Count;
+
+        WriteSource("changed.bin", 24L * Chunk, seed: 4);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        var result = await UploadAsync(request);
+        await server.WaitForQuietAsync();
+
+        Assert.True(result.Restarted);
+        Assert.NotEqual(killed.UploadId, result.UploadId);
+        Assert.Contains(Observer.Warnings, w => w.Contains("changed", StringComparison.Ordinal));
+        Assert.Equal(24, server.ChunkPosts.Skip(before).Count(l => l.Status == 200));
+        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile("changed.bin")));
+    }
+
+    [Fact]
+    public async Task AChunkAnswered500IsRetriedAndTheFileStillMergesRight()
+    {
+        await using var server = await ExistingChunkServer.StartSeedAsync("--fail-post", "3");
+        var path = WriteSource("flaky.bin", (6L * Chunk) + 5, seed: 5);
+
+        var result = await UploadAsync(NewRequest(path, server.Url, Chunk, connections: 2, Seed));
+        await server.WaitForQuietAsync();
+
+        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile("flaky.bin")));
+        Assert.Single(server.ChunkPosts, l => l.Status == 500);
+        Assert.Equal(7, server.ChunkPosts.Count(l => l.Status == 200));
+        Assert.Equal(Enumerable.Range(0, 7), server.ChunkPosts.Where(l => l.Status == 200).Select(l => l.Chunk!.Value).Order());
+        Assert.Contains(Observer.Messages, m => m.Text.Contains("500", StringComparison.Ordinal));
+        Assert.False(result.Verified);
+    }
+
+    [Fact]
+    public async Task AFieldMapWithBaseAndMergePathTalksToAServerWithOtherNames()
+    {
+        await using var server = await ExistingChunkServer.StartSeedAsync(
+            "--fields", "chunk=index,file=blob,md5=checksum,total_chunks=count,filename=name", "--base", "1", "--merge-path", "api/complete");
+        var path = WriteSource("mapped.bin", (3L * Chunk) + 9, seed: 6);
+        var options = new ChunkApiOptions
+        {
+            Fields = new Dictionary<string, string> { ["chunk"] = "index", ["file"] = "blob", ["md5"] = "checksum", ["total_chunks"] = "count", ["filename"] = "name" },
+            NumberBase = 1,
+            MergePath = "api/complete",
+        };
+
+        var result = await UploadAsync(NewRequest(path, server.Url, Chunk, connections: 2, options));
+        await server.WaitForQuietAsync();
+
+        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile("mapped.bin")));
+        Assert.Equal([1, 2, 3, 4], server.ChunkPosts.Select(l => l.Chunk!.Value).Order());
+        Assert.Single(server.Log, l => l.Path == "/upload/api/complete" && l.Status == 200);
+        Assert.False(result.Verified);
+    }
+
+    [Fact]
+    public async Task AServerThatRefusesTheFieldsIsAnHttpErrorWithWhatItSaid()
+    {
+        await using var server = await ExistingChunkServer.StartSeedAsync("--fields", "chunk=index");
+        var path = WriteSource("refused.bin", 10, seed: 7);
+
+        var error = await Assert.ThrowsAsync<TransferException>(() => UploadAsync(NewRequest(path, server.Url, Chunk, connections: 1, Seed)));
+
+        Assert.Equal(TransferErrorKind.HttpError, error.Kind);
+        Assert.Equal(400, error.StatusCode);
+        Assert.Contains("The server said: bad request", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(UploadStateStore.BesidePath(path)), "the state stays for a -Resume once the server is fixed");
+    }
+}
