@@ -24,7 +24,7 @@ namespace ResumeTransfer.Cmdlets;
 public sealed class SendChunkedFileCommand : TransferCmdlet
 {
     private IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
-    private ChunkApiOptions chunkApi = new();
+    private ChunkApiProfileOptions chunkApi = new();
     private bool warnedS3OnlyParameters;
 
     /// <summary>Creates the cmdlet with its default of <see cref="UploadRequest.DefaultConnections"/> connections.</summary>
@@ -116,7 +116,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Metadata));
         }
 
-        ReadChunkApiOptions();
+        ReadChunkApiProfileOptions();
 
         CreateRunner("Uploading");
     }
@@ -184,11 +184,11 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     }
 
     /// <summary>The chunk API profile and field map, checked before anything is sent.</summary>
-    private void ReadChunkApiOptions()
+    private void ReadChunkApiProfileOptions()
     {
         try
         {
-            chunkApi = new ChunkApiOptions
+            chunkApi = new ChunkApiProfileOptions
             {
                 Profile = ChunkApiProfile,
                 Fields = DictionaryParameter.ChunkApiFields(ChunkApiFields),

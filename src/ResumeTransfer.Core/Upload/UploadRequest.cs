@@ -66,6 +66,6 @@ public sealed record UploadRequest : TransferRequest
     public string? ContentType { get; init; }
 
     /// <summary>Chunk API: the convention of the server (profile, field map); the default is docs/chunk-api.md.</summary>
-    public ChunkApi.ChunkApiOptions ChunkApi { get; init; } = new();
+    public ChunkApi.ChunkApiProfileOptions ChunkApi { get; init; } = new();
 
 }

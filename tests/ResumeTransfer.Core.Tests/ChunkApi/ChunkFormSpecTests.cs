@@ -11,7 +11,7 @@ public sealed class ChunkFormSpecTests
     [Fact]
     public void SeedSendsTheBriefsFiveFieldsNumberedFromZeroAndMergesAtMerge()
     {
-        var spec = ChunkFormSpec.Create(new ChunkApiOptions { Profile = ChunkApiProfile.Seed }, NoMetadata);
+        var spec = ChunkFormSpec.Create(new ChunkApiProfileOptions { Profile = ChunkApiProfile.Seed }, NoMetadata);
 
         Assert.Equal(["chunk", "file", "filename", "md5", "total_chunks"], spec.Fields.Select(f => f.Value).Order());
         Assert.Equal(0, spec.NumberBase);
@@ -25,7 +25,7 @@ public sealed class ChunkFormSpecTests
     [InlineData(ChunkApiProfile.Resumable, "resumable")]
     public void FlowAndResumableSendTheirPrefixedFieldsNumberedFromOneWithATestCallAndNoMerge(ChunkApiProfile profile, string prefix)
     {
-        var spec = ChunkFormSpec.Create(new ChunkApiOptions { Profile = profile }, NoMetadata);
+        var spec = ChunkFormSpec.Create(new ChunkApiProfileOptions { Profile = profile }, NoMetadata);
 
         string[] expected = ["ChunkNumber", "ChunkSize", "CurrentChunkSize", "Filename", "Identifier", "RelativePath", "TotalChunks", "TotalSize"];
         Assert.Equal(expected.Select(n => prefix + n).Append("file").Order(StringComparer.Ordinal), spec.Fields.Values.Order(StringComparer.Ordinal));
@@ -39,7 +39,7 @@ public sealed class ChunkFormSpecTests
     [Fact]
     public void AFieldMapAloneMeansSeedWithThoseNames()
     {
-        var options = new ChunkApiOptions { Fields = new Dictionary<string, string> { ["Chunk"] = "index", ["file"] = "blob" }, NumberBase = 1, MergePath = "api/v1/complete" };
+        var options = new ChunkApiProfileOptions { Fields = new Dictionary<string, string> { ["Chunk"] = "index", ["file"] = "blob" }, NumberBase = 1, MergePath = "api/v1/complete" };
 
         var spec = ChunkFormSpec.Create(options, NoMetadata);
 
@@ -51,7 +51,7 @@ public sealed class ChunkFormSpecTests
         Assert.Equal("api/v1/complete", spec.MergePath);
     }
 
-    public static TheoryData<string, ChunkApiOptions, string> Refused => new()
+    public static TheoryData<string, ChunkApiProfileOptions, string> Refused => new()
     {
         { "an unknown field", new() { Profile = ChunkApiProfile.Seed, Fields = new Dictionary<string, string> { ["chunk_number"] = "n" } }, "'chunk_number', which the Seed profile does not send. Its fields are: file, chunk, md5, total_chunks, filename" },
         { "a Flow field on Seed", new() { Fields = new Dictionary<string, string> { ["identifier"] = "id" } }, "'identifier', which the Seed profile does not send" },
@@ -70,7 +70,7 @@ public sealed class ChunkFormSpecTests
 
     [Theory]
     [MemberData(nameof(Refused))]
-    public void RefusedOptionsAreInvalidArgumentNamingTheProblemAndTheFix(string because, ChunkApiOptions options, string expected)
+    public void RefusedOptionsAreInvalidArgumentNamingTheProblemAndTheFix(string because, ChunkApiProfileOptions options, string expected)
     {
         var error = Assert.Throws<TransferException>(() => options.Validate());
 
@@ -81,7 +81,7 @@ public sealed class ChunkFormSpecTests
     [Fact]
     public void MetadataThatWouldOverwriteAFieldIsRefused()
     {
-        var error = Assert.Throws<TransferException>(() => new ChunkApiOptions { Profile = ChunkApiProfile.Flow }.Validate(new Dictionary<string, string> { ["flowFilename"] = "x" }));
+        var error = Assert.Throws<TransferException>(() => new ChunkApiProfileOptions { Profile = ChunkApiProfile.Flow }.Validate(new Dictionary<string, string> { ["flowFilename"] = "x" }));
 
         Assert.Equal(TransferErrorKind.InvalidArgument, error.Kind);
         Assert.Contains("-Metadata has the key 'flowFilename'", error.Message, StringComparison.Ordinal);

@@ -23,7 +23,7 @@ public abstract class ExistingServerUploads : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    protected static UploadRequest NewRequest(string path, Uri url, long chunkSize, int connections, ChunkApiOptions options) => new()
+    protected static UploadRequest NewRequest(string path, Uri url, long chunkSize, int connections, ChunkApiProfileOptions options) => new()
     {
         Path = path,
         Uri = url,

@@ -14,7 +14,7 @@ namespace ResumeTransfer.Core.Tests.ChunkApi;
 public sealed class FlowProfileTests : ExistingServerUploads
 {
     private const int Chunk = 64 * 1024;
-    private static readonly ChunkApiOptions Flow = new() { Profile = ChunkApiProfile.Flow };
+    private static readonly ChunkApiProfileOptions Flow = new() { Profile = ChunkApiProfile.Flow };
 
     [Theory]
     [InlineData(1L)]
@@ -124,7 +124,7 @@ public sealed class FlowProfileTests : ExistingServerUploads
         // resumable.js is flow.js's ancestor: the same fields with another prefix. Mapped back, the flow sample takes them.
         await using var server = await ExistingChunkServer.StartFlowAsync();
         var path = WriteSource("resumable.bin", (3L * Chunk) + 100, seed: 8);
-        var options = new ChunkApiOptions
+        var options = new ChunkApiProfileOptions
         {
             Profile = ChunkApiProfile.Resumable,
             Fields = new Dictionary<string, string>
@@ -148,7 +148,7 @@ public sealed class FlowProfileTests : ExistingServerUploads
         await UploadUntilCancelledAsync(server, NewRequest(path, server.Url, Chunk, connections: 1, Flow), afterChunks: 2);
         var state = File.ReadAllText(UploadStateStore.BesidePath(path));
 
-        var error = await Assert.ThrowsAsync<TransferException>(() => UploadAsync(NewRequest(path, server.Url, Chunk, connections: 1, new ChunkApiOptions { Profile = ChunkApiProfile.Seed })));
+        var error = await Assert.ThrowsAsync<TransferException>(() => UploadAsync(NewRequest(path, server.Url, Chunk, connections: 1, new ChunkApiProfileOptions { Profile = ChunkApiProfile.Seed })));
 
         Assert.Equal(TransferErrorKind.InvalidState, error.Kind);
         Assert.Contains("-ChunkApiProfile Flow", error.Message, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace ResumeTransfer.Core.Tests.ChunkApi;
 public sealed class SeedProfileTests : ExistingServerUploads
 {
     private const int Chunk = 64 * 1024;
-    private static readonly ChunkApiOptions Seed = new() { Profile = ChunkApiProfile.Seed };
+    private static readonly ChunkApiProfileOptions Seed = new() { Profile = ChunkApiProfile.Seed };
 
     [Theory]
     [InlineData(0L)]
@@ -111,7 +111,7 @@ public sealed class SeedProfileTests : ExistingServerUploads
         await using var server = await ExistingChunkServer.StartSeedAsync(
             "--fields", "chunk=index,file=blob,md5=checksum,total_chunks=count,filename=name", "--base", "1", "--merge-path", "api/complete");
         var path = WriteSource("mapped.bin", (3L * Chunk) + 9, seed: 6);
-        var options = new ChunkApiOptions
+        var options = new ChunkApiProfileOptions
         {
             Fields = new Dictionary<string, string> { ["chunk"] = "index", ["file"] = "blob", ["md5"] = "checksum", ["total_chunks"] = "count", ["filename"] = "name" },
             NumberBase = 1,

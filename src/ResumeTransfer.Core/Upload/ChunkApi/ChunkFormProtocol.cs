@@ -44,7 +44,7 @@ public sealed class ChunkFormProtocol : IUploadProtocol
     private readonly ChunkFormSpec spec;
     private volatile bool resumed;
 
-    /// <exception cref="TransferException">InvalidArgument: not an http(s) address, or options <see cref="ChunkApiOptions.Validate"/> refuses.</exception>
+    /// <exception cref="TransferException">InvalidArgument: not an http(s) address, or options <see cref="ChunkApiProfileOptions.Validate"/> refuses.</exception>
     public ChunkFormProtocol(HttpClient client, UploadRequest request, ITransferObserver observer)
     {
         if (!HttpAddress.IsHttpOrHttps(request.Uri))

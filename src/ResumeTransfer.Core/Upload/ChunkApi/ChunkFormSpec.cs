@@ -7,7 +7,7 @@ namespace ResumeTransfer.Core.Upload.ChunkApi;
 /// <summary>
 /// What one profile of <see cref="ChunkFormProtocol"/> sends and calls, as data: the wire name of each field it sends
 /// (keyed by the profile's own name for it), the number of the first chunk, the merge path (Seed) or the test call
-/// (Flow, Resumable), and how the last chunk is cut. Built from <see cref="ChunkApiOptions"/>, checked once.
+/// (Flow, Resumable), and how the last chunk is cut. Built from <see cref="ChunkApiProfileOptions"/>, checked once.
 /// </summary>
 internal sealed class ChunkFormSpec
 {
@@ -53,7 +53,7 @@ internal sealed class ChunkFormSpec
     /// <summary>The wire name of <paramref name="field"/>, or null when this profile does not send it.</summary>
     public string? Name(string field) => Fields.TryGetValue(field, out var name) ? name : null;
 
-    public static ChunkFormSpec Create(ChunkApiOptions options, IReadOnlyDictionary<string, string> metadata)
+    public static ChunkFormSpec Create(ChunkApiProfileOptions options, IReadOnlyDictionary<string, string> metadata)
     {
         var profile = options.EffectiveProfile;
         var defaults = Defaults(profile);

@@ -6,7 +6,7 @@ namespace ResumeTransfer.Core.Upload.ChunkApi;
 /// How to talk to a chunk-upload server that is not the project's own chunk API: its <see cref="Profile"/> and, for
 /// servers that differ from it in names only, a field map. Checked by <see cref="Validate"/> before any traffic.
 /// </summary>
-public sealed record ChunkApiOptions
+public sealed record ChunkApiProfileOptions
 {
     /// <summary>The server's convention; <see cref="ChunkApiProfile.Standard"/> is docs/chunk-api.md.</summary>
     public ChunkApiProfile Profile { get; init; } = ChunkApiProfile.Standard;
