@@ -234,6 +234,30 @@ Describe 'Send-ChunkedFile' {
             $result.BytesSkipped | Should -Be ($held * $chunk)
             $result.BytesSent + $result.BytesSkipped | Should -Be $size
         }
+
+        It 'uploads a source changed between kill -9 and -Resume anew, and abandons the old upload on the server' {
+            $size = 16MB
+            $chunk = 64KB
+            $source = New-SourceFile (Join-Path $TestDrive 'kill-changed.bin') $size -Seed 15
+            $state = "$source.rtupload"
+            $killed = Stop-UploadMidway -StatePath $state -LogPath (Join-Path $TestDrive 'kill-changed-child.log') -MinimumParts 8 -Command (
+                "Send-ChunkedFile -Path '$source' -Uri '$ChunkApi' -ChunkSize $chunk -Connections 2")
+            $killed.Parts | Should -BeLessThan ($size / $chunk)
+            Join-Path $ChunkStorage $killed.UploadId | Should -Exist
+            New-SourceFile $source $size -Seed 16 | Out-Null
+            (Get-Item -LiteralPath $source).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(1)
+
+            $result = Send-ChunkedFile -Path $source -Uri $ChunkApi -ChunkSize $chunk -Connections 2 -Resume -PassThru -WarningVariable warned -WarningAction SilentlyContinue
+
+            $result.Restarted | Should -BeTrue
+            $result.UploadId | Should -Not -Be $killed.UploadId
+            $result.Verified | Should -BeTrue
+            ($warned | Out-String) | Should -BeLike '*changed since its upload*'
+            $result.BytesSent | Should -Be $size
+            Get-Sha256 (Get-ChunkApiMergedFile $result.UploadId 'kill-changed.bin') | Should -Be (Get-Sha256 $source)
+            # The old upload was abandoned (DELETE): its chunks of the old contents are gone from the server.
+            Join-Path $ChunkStorage $killed.UploadId | Should -Not -Exist
+        }
     }
 
     Context 'the chunk API behind HTTP Basic authentication' {
