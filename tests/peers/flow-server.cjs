@@ -12,24 +12,12 @@
 //                    LOG <method> <path> <status> chunk=<flowChunkNumber or -> id=<flowIdentifier or ->
 //   --delay-ms N     wait N ms before handling each POST: a throttle, so an upload can be killed in the middle.
 //   --fail-post N    answer 500 to the N-th POST (1-based) after reading its body, storing nothing.
-// Prints "READY http://127.0.0.1:<port>/upload dir=<dir> pid=<pid>" when listening.
+// Prints "READY http://127.0.0.1:<port>/upload dir=<dir> pid=<pid>" when listening; ends as peer-lifecycle.cjs says.
 'use strict';
 const http = require('node:http');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+const { start } = require('./peer-lifecycle.cjs');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf('--' + name); return i >= 0 ? args[i + 1] : dflt; };
-const flag = (name) => args.includes('--' + name);
-const port = Number(opt('port', 0));
-const givenDir = opt('dir');
-const dir = path.resolve(givenDir || fs.mkdtempSync(path.join(os.tmpdir(), 'rt-flow-')));
-fs.mkdirSync(dir, { recursive: true });
-const logRequests = flag('log');
-const delayMs = Number(opt('delay-ms', 0));
-const failPost = Number(opt('fail-post', 0));
-const maxLifetimeSec = Number(opt('max-lifetime-sec', 1800));
+const { port, dir, logRequests, delayMs, failPost } = start('rt-flow-');
 let posts = 0;
 
 const field = (req, name) => (req.body && req.body[name]) || (req.query && req.query[name]) || '-';
@@ -65,13 +53,3 @@ http.Server.prototype.listen = (function (listen) {
 
 process.chdir(dir);
 require('./flow-sample/app.js');
-
-const stop = () => { if (!givenDir) fs.rmSync(dir, { recursive: true, force: true }); process.exit(0); };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-if (flag('stdin-lifeline')) {
-  process.stdin.on('end', stop);
-  process.stdin.on('error', stop);
-  process.stdin.resume();
-}
-setTimeout(stop, maxLifetimeSec * 1000).unref();

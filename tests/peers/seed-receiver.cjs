@@ -12,21 +12,16 @@
 //   --delay-ms N     wait N ms before handling each chunk POST (a throttle, so an upload can be killed midway).
 //   --fail-post N    answer 500 to the N-th chunk POST (1-based) after reading its body, storing nothing.
 // Storage: <dir>/chunks/<filename>/<n> for chunks, <dir>/files/<filename> for merged files.
-// Prints "READY http://127.0.0.1:<port>/upload dir=<dir> pid=<pid>" when listening.
+// Prints "READY http://127.0.0.1:<port>/upload dir=<dir> pid=<pid>" when listening; ends as peer-lifecycle.cjs says.
 'use strict';
 const express = require('express');
 const multipart = require('connect-multiparty');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+const { start } = require('./peer-lifecycle.cjs');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf('--' + name); return i >= 0 ? args[i + 1] : dflt; };
-const flag = (name) => args.includes('--' + name);
-const port = Number(opt('port', 0));
-const givenDir = opt('dir');
-const dir = path.resolve(givenDir || fs.mkdtempSync(path.join(os.tmpdir(), 'rt-seed-')));
+const { opt, port, dir, logRequests, delayMs, failPost } = start('rt-seed-');
 const names = { file: 'file', chunk: 'chunk', md5: 'md5', total_chunks: 'total_chunks', filename: 'filename' };
 for (const pair of (opt('fields', '') || '').split(',').filter(Boolean)) {
   const [k, v] = pair.split('=');
@@ -34,10 +29,6 @@ for (const pair of (opt('fields', '') || '').split(',').filter(Boolean)) {
 }
 const base = Number(opt('base', 0));
 const mergePath = opt('merge-path', 'merge');
-const logRequests = flag('log');
-const delayMs = Number(opt('delay-ms', 0));
-const failPost = Number(opt('fail-post', 0));
-const maxLifetimeSec = Number(opt('max-lifetime-sec', 1800));
 const upload = path.join(dir, 'incoming');
 for (const d of ['chunks', 'files', 'incoming']) fs.mkdirSync(path.join(dir, d), { recursive: true });
 let posts = 0;
@@ -113,13 +104,3 @@ app.post('/upload', (req, res, next) => {
 const srv = app.listen(port, '127.0.0.1', () => {
   console.log(`READY http://127.0.0.1:${srv.address().port}/upload dir=${dir} pid=${process.pid}`);
 });
-
-const stop = () => { if (!givenDir) fs.rmSync(dir, { recursive: true, force: true }); process.exit(0); };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-if (flag('stdin-lifeline')) {
-  process.stdin.on('end', stop);
-  process.stdin.on('error', stop);
-  process.stdin.resume();
-}
-setTimeout(stop, maxLifetimeSec * 1000).unref();

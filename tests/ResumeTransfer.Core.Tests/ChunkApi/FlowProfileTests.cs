@@ -13,8 +13,14 @@ namespace ResumeTransfer.Core.Tests.ChunkApi;
 /// </summary>
 public sealed class FlowProfileTests : ExistingServerUploads
 {
-    private const int Chunk = 64 * 1024;
     private static readonly ChunkApiProfileOptions Flow = new() { Profile = ChunkApiProfile.Flow };
+
+    protected override ChunkApiProfileOptions Options => Flow;
+
+    protected override Task<ExistingChunkServer> StartServerAsync(params string[] options) => ExistingChunkServer.StartFlowAsync(options);
+
+    protected override Task<string> StoredSha256Async(ExistingChunkServer server, UploadResult result, string fileName) =>
+        server.DownloadSha256Async(result.UploadId!);
 
     [Theory]
     [InlineData(1L)]
@@ -80,42 +86,6 @@ public sealed class FlowProfileTests : ExistingServerUploads
         Assert.Equal(40 - held.Count, posted.Count - sentAgain.Count);
         Assert.Equal((long)(40 - posted.Count) * Chunk, result.BytesSkipped);
         Assert.Contains(Observer.Messages, m => m.Text.Contains("asking the server (GET)", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task ASourceThatChangedBetweenRunsGetsANewIdentifierSoOldAndNewChunksNeverMix()
-    {
-        await using var server = await ExistingChunkServer.StartFlowAsync("--delay-ms", "40");
-        var path = WriteSource("changed.bin", 24L * Chunk, seed: 3);
-        var request = NewRequest(path, server.Url, Chunk, connections: 2, Flow);
-        var killed = await UploadUntilCancelledAsync(server, request, afterChunks: 4);
-
-        WriteSource("changed.bin", 24L * Chunk, seed: 4);
-        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
-        var result = await UploadAsync(request);
-        await server.WaitForQuietAsync();
-
-        Assert.True(result.Restarted);
-        Assert.NotEqual(killed.UploadId, result.UploadId);
-        Assert.Contains(Observer.Warnings, w => w.Contains("changed", StringComparison.Ordinal));
-        Assert.Equal(Enumerable.Range(1, 24), server.FlowChunksHeld(result.UploadId!));
-        Assert.Equal(SourceFiles.Sha256(path), await server.DownloadSha256Async(result.UploadId!));
-        Assert.NotEmpty(server.FlowChunksHeld(killed.UploadId!));
-    }
-
-    [Fact]
-    public async Task AChunkAnswered500IsRetriedAndTheFileIsStillAssembledRight()
-    {
-        await using var server = await ExistingChunkServer.StartFlowAsync("--fail-post", "2");
-        var path = WriteSource("flaky.bin", (6L * Chunk) + 5, seed: 5);
-
-        var result = await UploadAsync(NewRequest(path, server.Url, Chunk, connections: 2, Flow));
-        await server.WaitForQuietAsync();
-
-        Assert.Single(server.ChunkPosts, l => l.Status == 500);
-        Assert.Equal(Enumerable.Range(1, 6), server.ChunkPosts.Where(l => l.Status == 200).Select(l => l.Chunk!.Value).Order());
-        Assert.Equal(SourceFiles.Sha256(path), await server.DownloadSha256Async(result.UploadId!));
-        Assert.False(result.Verified);
     }
 
     [Fact]

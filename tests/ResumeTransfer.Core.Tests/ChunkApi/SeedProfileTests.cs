@@ -12,8 +12,14 @@ namespace ResumeTransfer.Core.Tests.ChunkApi;
 /// </summary>
 public sealed class SeedProfileTests : ExistingServerUploads
 {
-    private const int Chunk = 64 * 1024;
     private static readonly ChunkApiProfileOptions Seed = new() { Profile = ChunkApiProfile.Seed };
+
+    protected override ChunkApiProfileOptions Options => Seed;
+
+    protected override Task<ExistingChunkServer> StartServerAsync(params string[] options) => ExistingChunkServer.StartSeedAsync(options);
+
+    protected override Task<string> StoredSha256Async(ExistingChunkServer server, UploadResult result, string fileName) =>
+        Task.FromResult(SourceFiles.Sha256(server.SeedMergedFile(fileName)));
 
     [Theory]
     [InlineData(0L)]
@@ -65,44 +71,6 @@ public sealed class SeedProfileTests : ExistingServerUploads
         Assert.True(sentAgain.Count <= connections, $"chunks the server held and got again: {string.Join(", ", sentAgain)}");
         Assert.Equal(40 - killed.Parts.Count, secondRun.Count(l => l.Status == 200));
         Assert.Equal(killed.Parts.Count * (long)Chunk, result.BytesSkipped);
-    }
-
-    [Fact]
-    public async Task ASourceThatChangedBetweenRunsIsSentWholeAgainAndNeverMixed()
-    {
-        await using var server = await ExistingChunkServer.StartSeedAsync("--delay-ms", "40");
-        var path = WriteSource("changed.bin", 24L * Chunk, seed: 3);
-        var request = NewRequest(path, server.Url, Chunk, connections: 2, Seed);
-        var killed = await UploadUntilCancelledAsync(server, request, afterChunks: 4);
-        var before = server.ChunkPosts.Count;
-
-        WriteSource("changed.bin", 24L * Chunk, seed: 4);
-        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
-        var result = await UploadAsync(request);
-        await server.WaitForQuietAsync();
-
-        Assert.True(result.Restarted);
-        Assert.NotEqual(killed.UploadId, result.UploadId);
-        Assert.Contains(Observer.Warnings, w => w.Contains("changed", StringComparison.Ordinal));
-        Assert.Equal(24, server.ChunkPosts.Skip(before).Count(l => l.Status == 200));
-        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile("changed.bin")));
-    }
-
-    [Fact]
-    public async Task AChunkAnswered500IsRetriedAndTheFileStillMergesRight()
-    {
-        await using var server = await ExistingChunkServer.StartSeedAsync("--fail-post", "3");
-        var path = WriteSource("flaky.bin", (6L * Chunk) + 5, seed: 5);
-
-        var result = await UploadAsync(NewRequest(path, server.Url, Chunk, connections: 2, Seed));
-        await server.WaitForQuietAsync();
-
-        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile("flaky.bin")));
-        Assert.Single(server.ChunkPosts, l => l.Status == 500);
-        Assert.Equal(7, server.ChunkPosts.Count(l => l.Status == 200));
-        Assert.Equal(Enumerable.Range(0, 7), server.ChunkPosts.Where(l => l.Status == 200).Select(l => l.Chunk!.Value).Order());
-        Assert.Contains(Observer.Messages, m => m.Text.Contains("500", StringComparison.Ordinal));
-        Assert.False(result.Verified);
     }
 
     [Fact]
