@@ -99,14 +99,13 @@ public abstract class ExistingServerUploads : IDisposable
         return await engine.UploadAsync(request, protocol, 1, cancellationToken);
     }
 
-    /// <summary>Starts the upload and cancels it (as Ctrl+C does) once the server acknowledged <paramref name="afterChunks"/> chunks; returns the state file then.</summary>
+    /// <summary>Starts the upload and cancels it (as Ctrl+C does) once the state file records <paramref name="afterChunks"/> acknowledged chunks; returns the state file then.</summary>
     protected async Task<UploadState> UploadUntilCancelledAsync(ExistingChunkServer server, UploadRequest request, int afterChunks)
     {
         using var cancel = new CancellationTokenSource();
-        var before = server.ChunkPosts.Count;
         var upload = UploadAsync(request, cancel.Token);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (server.ChunkPosts.Skip(before).Count(e => e.Status == 200) < afterChunks && !upload.IsCompleted && DateTime.UtcNow < deadline)
+        while ((TryReadState(request.Path)?.Parts.Count ?? 0) < afterChunks && !upload.IsCompleted && DateTime.UtcNow < deadline)
         {
             await Task.Delay(2);
         }
@@ -115,6 +114,19 @@ public abstract class ExistingServerUploads : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
         await server.WaitForQuietAsync();
         return ReadState(request.Path);
+    }
+
+    /// <summary>The state file, or null while there is none or it is being replaced.</summary>
+    private static UploadState? TryReadState(string path)
+    {
+        try
+        {
+            return ReadState(path);
+        }
+        catch (Exception ex) when (ex is IOException or TransferException)
+        {
+            return null;
+        }
     }
 
     protected static UploadState ReadState(string path)
