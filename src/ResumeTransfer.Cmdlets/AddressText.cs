@@ -6,6 +6,9 @@ namespace ResumeTransfer.Cmdlets;
 /// <summary>Addresses as -WhatIf/-Confirm, progress and error records show them.</summary>
 internal static class AddressText
 {
+    /// <summary>True for an s3:// address, the only kind -Endpoint and -Region apply to.</summary>
+    public static bool IsS3(Uri uri) => uri.IsAbsoluteUri && string.Equals(uri.Scheme, "s3", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The address with user info and query masked (<see cref="HttpOrigin.Redacted"/>): they often carry secrets.</summary>
     public static string ForDisplay(Uri uri) => HttpOrigin.Redacted(uri);
 

@@ -7,7 +7,7 @@ using ResumeTransfer.Core.Transfer;
 namespace ResumeTransfer.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Downloads files over HTTP(S) so that an interrupted download can be resumed and never yields a corrupt file.</para>
+/// <para type="synopsis">Downloads files over HTTP(S), FTP(S) or from S3-compatible object stores so that an interrupted download can be resumed and never yields a corrupt file.</para>
 /// <para type="description">
 /// Save-ResumableFile writes each download to &lt;target&gt;.rtpart with its progress in &lt;target&gt;.rtstate and renames it onto
 /// the target only after the length (and -ExpectedHash) check. -Resume continues from the state; a changed remote file
@@ -25,7 +25,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
     {
     }
 
-    /// <summary>The http or https address of the file.</summary>
+    /// <summary>The address of the file: http(s)://, ftp(s):// or s3://bucket/key.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Url")]
     [ValidateNotNull]
@@ -55,6 +55,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
     protected override void BeginProcessing()
     {
         RejectResumeWithForce("-Resume continues a partial download, -Force discards it and starts over.");
+        RejectBadEndpoint();
         ReadHeaders();
         CreateRunner("Downloading");
     }
@@ -82,6 +83,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
             return;
         }
 
+        WarnIfS3OptionsUnused(AddressText.IsS3(uri), uri);
         transfers.WaitForSlot();
         try
         {
@@ -98,14 +100,7 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
 
     private DownloadRequest BuildRequest(Uri uri, OutputLocation output)
     {
-        if (!HttpAddress.IsHttpOrHttps(uri))
-        {
-            throw new TransferException(
-                TransferErrorKind.InvalidArgument,
-                $"'{AddressText.ForDisplay(uri)}' is not an http or https address. Save-ResumableFile downloads only over HTTP(S); give an absolute URL such as https://example.com/file.iso.");
-        }
-
-        return WithSharedOptions(new DownloadRequest
+        var request = WithSharedOptions(new DownloadRequest
         {
             Uri = uri,
             OutputPath = output.Path,
@@ -118,6 +113,8 @@ public sealed class SaveResumableFileCommand : TransferCmdlet
             // The result object reports the file's hash; without -PassThru nobody would read it, so no time is spent on it.
             ComputeHash = PassThru,
         });
+        DownloadRequestValidator.Validate(request);
+        return request;
     }
 
     private void Start(TransferRunner transfers, Uri uri, DownloadRequest request, string name)

@@ -25,7 +25,6 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
 {
     private IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
     private ChunkApiProfileOptions chunkApi = new();
-    private bool warnedS3OnlyParameters;
 
     /// <summary>Creates the cmdlet with its default of <see cref="UploadRequest.DefaultConnections"/> connections.</summary>
     public SendChunkedFileCommand()
@@ -54,16 +53,6 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     /// <remarks>Not range-checked here: the protocol's limits decide, with one InvalidArgument error for every bad value.</remarks>
     [Parameter]
     public long? ChunkSize { get; set; }
-
-    /// <summary>S3: the address of an S3-compatible service instead of AWS.</summary>
-    [Parameter]
-    [ValidateNotNull]
-    public Uri? Endpoint { get; set; }
-
-    /// <summary>S3: the region.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Region { get; set; }
 
     /// <summary>User metadata stored with the upload.</summary>
     [Parameter]
@@ -98,13 +87,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     {
         RejectResumeWithForce("-Resume continues an unfinished upload, -Force abandons it and starts a new one.");
 
-        if (Endpoint is { } endpoint && !HttpAddress.IsHttpOrHttps(endpoint))
-        {
-            ThrowTerminatingError(ErrorRecordFactory.Create(
-                TransferErrorKind.InvalidArgument,
-                $"-Endpoint '{AddressText.ForDisplay(endpoint)}' is not an http or https address. Give the S3-compatible service's address, such as https://s3.example.com or http://127.0.0.1:9000.",
-                Endpoint));
-        }
+        RejectBadEndpoint();
 
         ReadHeaders();
         try
@@ -152,7 +135,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             return;
         }
 
-        WarnAboutS3OnlyParameters(request);
+        WarnIfS3OptionsUnused(AddressText.IsS3(request.Uri) || request.Protocol == UploadProtocolKind.S3, request.Uri);
         transfers.WaitForSlot();
         Start(transfers, request);
     }
@@ -175,8 +158,6 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             ChunkSize = ChunkSize,
             ExistingUpload = Resume ? ExistingUploadPolicy.Resume : Force ? ExistingUploadPolicy.Overwrite : ExistingUploadPolicy.Fail,
             Connections = Connections,
-            Endpoint = Endpoint,
-            Region = Region,
             Metadata = metadata,
             ContentType = ContentType,
             ChunkApi = chunkApi,
@@ -213,7 +194,7 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     /// <summary>Where the file goes, for -WhatIf/-Confirm: the S3 object (prefix resolved) or the http(s) address.</summary>
     private static string DestinationText(UploadRequest request)
     {
-        if (!IsS3(request.Uri))
+        if (!AddressText.IsS3(request.Uri))
         {
             return AddressText.ForDisplay(request.Uri);
         }
@@ -221,19 +202,6 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
         // Parsing here also reports a malformed s3:// address before anything starts.
         var location = S3Location.Parse(request.Uri, System.IO.Path.GetFileName(request.Path)).ToString();
         return request.Endpoint is { } endpoint ? $"{location} at {AddressText.ForDisplay(endpoint)}" : location;
-    }
-
-    private static bool IsS3(Uri uri) => string.Equals(uri.Scheme, "s3", StringComparison.OrdinalIgnoreCase);
-
-    private void WarnAboutS3OnlyParameters(UploadRequest request)
-    {
-        if (warnedS3OnlyParameters || (Endpoint is null && Region is null) || IsS3(request.Uri) || request.Protocol == UploadProtocolKind.S3)
-        {
-            return;
-        }
-
-        warnedS3OnlyParameters = true;
-        WriteWarning($"-Endpoint and -Region apply to S3 uploads (s3:// addresses) only; they are ignored for {AddressText.ForDisplay(request.Uri)}.");
     }
 
     private void Start(TransferRunner transfers, UploadRequest request)

@@ -23,6 +23,7 @@ public abstract class TransferCmdlet : PSCmdlet, IDisposable
     private TransferRunner? runner;
     private HttpClient? client;
     private bool disposed;
+    private bool warnedS3OnlyParameters;
 
     /// <summary>Sets the cmdlet's default for -Connections.</summary>
     private protected TransferCmdlet(int defaultConnections) => Connections = defaultConnections;
@@ -49,6 +50,16 @@ public abstract class TransferCmdlet : PSCmdlet, IDisposable
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
+
+    /// <summary>S3: the address of an S3-compatible service instead of AWS.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>S3: the region.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Region { get; set; }
 
     /// <summary>Lets -Credential or an Authorization header be sent over plain http.</summary>
     [Parameter]
@@ -112,6 +123,30 @@ public abstract class TransferCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Stops the invocation when -Endpoint is not an http(s) address.</summary>
+    private protected void RejectBadEndpoint()
+    {
+        if (Endpoint is { } endpoint && !HttpAddress.IsHttpOrHttps(endpoint))
+        {
+            ThrowTerminatingError(ErrorRecordFactory.Create(
+                TransferErrorKind.InvalidArgument,
+                $"-Endpoint '{AddressText.ForDisplay(endpoint)}' is not an http or https address. Give the S3-compatible service's address, such as https://s3.example.com or http://127.0.0.1:9000.",
+                Endpoint));
+        }
+    }
+
+    /// <summary>Warns once per invocation that -Endpoint and -Region do nothing for an item that is not S3.</summary>
+    private protected void WarnIfS3OptionsUnused(bool isS3, Uri uri)
+    {
+        if (warnedS3OnlyParameters || (Endpoint is null && Region is null) || isS3)
+        {
+            return;
+        }
+
+        warnedS3OnlyParameters = true;
+        WriteWarning($"-Endpoint and -Region apply to S3 (s3:// addresses) only; they are ignored for {AddressText.ForDisplay(uri)}.");
+    }
+
     /// <summary>Checks -Headers into <see cref="RequestHeaders"/>; a bad one stops the invocation.</summary>
     private protected void ReadHeaders()
     {
@@ -131,6 +166,8 @@ public abstract class TransferCmdlet : PSCmdlet, IDisposable
         {
             Headers = RequestHeaders,
             Credential = Credential?.GetNetworkCredential(),
+            Endpoint = Endpoint,
+            Region = Region,
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             AllowInsecureRedirect = AllowInsecureRedirect,
             PreserveHeadersOnRedirect = PreserveHeadersOnRedirect,

@@ -4,7 +4,6 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using ResumeTransfer.Core.Download.Sources;
-using ResumeTransfer.Core.Download.Sources.Http;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Download;
@@ -27,12 +26,12 @@ public sealed class DownloadEngine
     private readonly TimeProvider timeProvider;
     private readonly ITransferObserver observer;
 
-    /// <summary>Creates an engine that fetches over HTTP(S).</summary>
-    /// <param name="client">The shared client (from <see cref="TransferHttpClientFactory.Create"/>); not disposed by the engine.</param>
+    /// <summary>Creates an engine that fetches over HTTP(S), FTP(S) or S3, as each request's address says.</summary>
+    /// <param name="client">The shared client for http(s) (from <see cref="TransferHttpClientFactory.Create"/>); not disposed by the engine.</param>
     /// <param name="timeProvider">Clock for back-off, checkpoints, progress and durations (<see cref="TimeProvider.System"/> outside tests).</param>
     /// <param name="observer">Receives progress snapshots and verbose/warning messages, from any thread.</param>
     public DownloadEngine(HttpClient client, TimeProvider timeProvider, ITransferObserver observer)
-        : this(request => new HttpByteSource(client, request, observer, timeProvider), timeProvider, observer)
+        : this(request => ByteSourceFactory.Create(request, client, observer, timeProvider), timeProvider, observer)
     {
         if (client is null)
         {

@@ -16,7 +16,7 @@ public enum ExistingTargetPolicy
     Overwrite,
 }
 
-/// <summary>One download from the http(s) address <see cref="TransferRequest.Uri"/>, as the caller asked for it. Immutable once handed to the engine.</summary>
+/// <summary>One download from the http(s), ftp(s) or s3 address <see cref="TransferRequest.Uri"/>, as the caller asked for it. Immutable once handed to the engine.</summary>
 public sealed record DownloadRequest : TransferRequest
 {
     /// <summary>Default parallel connections per file; see README for why 4.</summary>

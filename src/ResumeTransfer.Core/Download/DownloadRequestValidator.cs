@@ -4,14 +4,18 @@ using ResumeTransfer.Core.Transfer;
 namespace ResumeTransfer.Core.Download;
 
 /// <summary>Rejects a request that cannot work before anything touches the network or the disk.</summary>
-internal static class DownloadRequestValidator
+public static class DownloadRequestValidator
 {
+    /// <summary>Throws <see cref="TransferException"/> of kind <see cref="TransferErrorKind.InvalidArgument"/>, naming the fix, for a request that cannot work.</summary>
+    /// <remarks>The engine calls it first; the cmdlet calls it too, so a bad pipeline item is reported before -WhatIf or a slot wait.</remarks>
     public static void Validate(DownloadRequest request)
     {
-        if (!HttpAddress.IsHttpOrHttps(request.Uri))
+        if (request is null)
         {
-            throw Invalid($"'{request.Uri}' is not an absolute http or https address. Give a full address such as https://example.com/file.zip.");
+            throw new ArgumentNullException(nameof(request));
         }
+
+        Sources.ByteSourceFactory.Validate(request);
 
         if (string.IsNullOrWhiteSpace(request.OutputPath))
         {

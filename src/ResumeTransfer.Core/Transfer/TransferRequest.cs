@@ -33,6 +33,12 @@ public abstract record TransferRequest
     /// <summary>The User-Agent; null = a User-Agent header among <see cref="Headers"/>, else ResumeTransfer's own.</summary>
     public string? UserAgent { get; init; }
 
+    /// <summary>S3 only: the address of an S3-compatible service (e.g. http://127.0.0.1:9000); null = AWS.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>S3 only: the region; null = the SDK's default (us-east-1 for a custom <see cref="Endpoint"/>).</summary>
+    public string? Region { get; init; }
+
     /// <summary>Retries per failing request before giving up.</summary>
     public int MaxRetries { get; init; } = 5;
 

@@ -53,12 +53,6 @@ public sealed record UploadRequest : TransferRequest
     /// <summary>Parallel chunk uploads, where the protocol allows (capped by <see cref="IUploadProtocol.MaximumConnections"/>).</summary>
     public int Connections { get; init; } = DefaultConnections;
 
-    /// <summary>S3-compatible service address (e.g. http://127.0.0.1:9000); null = AWS.</summary>
-    public Uri? Endpoint { get; init; }
-
-    /// <summary>S3 region; null = the SDK's default (us-east-1 for a custom <see cref="Endpoint"/>).</summary>
-    public string? Region { get; init; }
-
     /// <summary>User metadata: tus Upload-Metadata entries, S3 x-amz-meta-*, chunk-API fields.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 

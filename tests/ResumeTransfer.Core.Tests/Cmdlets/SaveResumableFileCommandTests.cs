@@ -164,12 +164,12 @@ public sealed class SaveResumableFileCommandTests : IClassFixture<TestServerFixt
     }
 
     [Fact]
-    public void NonHttpSchemeIsAnInvalidArgumentErrorAndThePipelineGoesOn()
+    public void UnknownSchemeIsAnInvalidArgumentErrorAndThePipelineGoesOn()
     {
         var tag = TestTags.New();
         var rows = new[]
         {
-            PowerShellSession.Row(("Url", "ftp://127.0.0.1/file.bin"), ("Destination", "ftp.bin")),
+            PowerShellSession.Row(("Url", "gopher://127.0.0.1/file.bin"), ("Destination", "gopher.bin")),
             PowerShellSession.Row(("Url", FileUrl("after.bin", 1000, tag).ToString()), ("Destination", "after.bin")),
         };
 
@@ -177,7 +177,9 @@ public sealed class SaveResumableFileCommandTests : IClassFixture<TestServerFixt
 
         var error = Assert.Single(ps.Streams.Error);
         Assert.StartsWith("InvalidArgument,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
-        Assert.Contains("http", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("gopher://127.0.0.1/file.bin", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("ftps://", error.Exception.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(session.PathOf("gopher.bin")));
         Assert.Equal(server.Sha256(1000), PowerShellSession.Sha256OfFile(session.PathOf("after.bin")));
     }
 
