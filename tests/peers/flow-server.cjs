@@ -12,12 +12,14 @@
 //                    LOG <method> <path> <status> chunk=<flowChunkNumber or -> id=<flowIdentifier or ->
 //   --delay-ms N     wait N ms before handling each POST: a throttle, so an upload can be killed in the middle.
 //   --fail-post N    answer 500 to the N-th POST (1-based) after reading its body, storing nothing.
+//   --get-always-200 answer every GET /upload with 200 (a server whose test call cannot say "not held").
 // Prints "READY http://127.0.0.1:<port>/upload dir=<dir> pid=<pid>" when listening; ends as peer-lifecycle.cjs says.
 'use strict';
 const http = require('node:http');
 const { start } = require('./peer-lifecycle.cjs');
 
-const { port, dir, logRequests, delayMs, failPost } = start('rt-flow-');
+const { flag, port, dir, logRequests, delayMs, failPost } = start('rt-flow-');
+const getAlways200 = flag('get-always-200');
 let posts = 0;
 
 const field = (req, name) => (req.body && req.body[name]) || (req.query && req.query[name]) || '-';
@@ -31,6 +33,12 @@ http.Server.prototype.emit = function (event, req, res) {
   res.on('finish', () => log(req, res));
   const server = this;
   const call = () => emit.call(server, event, req, res);
+  if (getAlways200 && req.method === 'GET' && req.url.startsWith('/upload?')) {
+    req.query = Object.fromEntries(new URL(req.url, 'http://x').searchParams);
+    res.statusCode = 200;
+    res.end();
+    return true;
+  }
   if (req.method !== 'POST') return call();
   posts++;
   if (posts === failPost) {

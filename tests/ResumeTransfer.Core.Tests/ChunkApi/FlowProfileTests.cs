@@ -74,7 +74,9 @@ public sealed class FlowProfileTests : ExistingServerUploads
         Assert.Equal(SourceFiles.Sha256(path), await server.DownloadSha256Async(result.UploadId!));
         var secondRun = server.Log.Skip(before).Where(l => l.Path == "/upload").ToList();
         // One GET per chunk not on record, none for the chunks on record.
-        var tested = secondRun.Where(l => l.Method == "GET").Select(l => l.Chunk!.Value).ToList();
+        // First one GET about an upload that cannot exist: the server must say it does not hold it (204).
+        Assert.Single(secondRun, l => l.Method == "GET" && l.Id != killed.UploadId && l.Status == 204);
+        var tested = secondRun.Where(l => l.Method == "GET" && l.Id == killed.UploadId).Select(l => l.Chunk!.Value).ToList();
         Assert.Equal(40 - killed.Parts.Count, tested.Count);
         Assert.Empty(tested.Intersect(killed.Parts.Select(p => p.Number)));
         Assert.Subset(tested.ToHashSet(), forgotten.ToHashSet());
@@ -86,6 +88,26 @@ public sealed class FlowProfileTests : ExistingServerUploads
         Assert.Equal(40 - held.Count, posted.Count - sentAgain.Count);
         Assert.Equal((long)(40 - posted.Count) * Chunk, result.BytesSkipped);
         Assert.Contains(Observer.Messages, m => m.Text.Contains("asking the server (GET)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AServerWhoseTestCallSaysYesToEverythingIsNotTrustedAndTheChunksNotOnRecordAreSent()
+    {
+        await using var server = await ExistingChunkServer.StartFlowAsync("--delay-ms", "40", "--get-always-200");
+        var path = WriteSource("yes.bin", 16L * Chunk, seed: 12);
+        var request = NewRequest(path, server.Url, Chunk, connections: 2, Flow);
+        var killed = await UploadUntilCancelledAsync(server, request, afterChunks: 4);
+        var before = server.Log.Count;
+
+        var result = await UploadAsync(request);
+        await server.WaitForQuietAsync();
+
+        Assert.Contains(Observer.Warnings, w => w.Contains("cannot be trusted", StringComparison.Ordinal));
+        var secondRun = server.Log.Skip(before).Where(l => l.Path == "/upload").ToList();
+        Assert.Single(secondRun, l => l.Method == "GET");
+        var onRecord = killed.Parts.Select(p => p.Number).ToHashSet();
+        Assert.Equal(Enumerable.Range(1, 16).Where(n => !onRecord.Contains(n)), secondRun.Where(l => l.Method == "POST").Select(l => l.Chunk!.Value).Order());
+        Assert.Equal(SourceFiles.Sha256(path), await server.DownloadSha256Async(result.UploadId!));
     }
 
     [Fact]

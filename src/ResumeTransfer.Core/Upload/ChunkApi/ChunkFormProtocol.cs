@@ -42,7 +42,7 @@ public sealed class ChunkFormProtocol : IUploadProtocol
     private readonly RequestPolicy headers;
     private readonly ChunkApiAddress address;
     private readonly ChunkFormSpec spec;
-    private volatile bool resumed;
+    private volatile bool testBeforeSending;
 
     /// <exception cref="TransferException">InvalidArgument: not an http(s) address, or options <see cref="ChunkApiProfileOptions.Validate"/> refuses.</exception>
     public ChunkFormProtocol(HttpClient client, UploadRequest request, ITransferObserver observer)
@@ -95,9 +95,10 @@ public sealed class ChunkFormProtocol : IUploadProtocol
 
     /// <summary>
     /// These servers cannot list what they hold: null parts make the engine work from its own record. Flow and Resumable
-    /// then test each chunk not on record before sending it (<see cref="SendChunkAsync"/>).
+    /// then test each chunk not on record before sending it (<see cref="SendChunkAsync"/>), once the server has shown
+    /// that its test call can say "no": asked about an upload that cannot exist, it must not claim to hold it.
     /// </summary>
-    public Task<ServerUploadStatus?> GetStatusAsync(UploadSession session, UploadSource source, CancellationToken cancellationToken)
+    public async Task<ServerUploadStatus?> GetStatusAsync(UploadSession session, UploadSource source, CancellationToken cancellationToken)
     {
         var recorded = session.Properties.TryGetValue(ProfileProperty, out var name) ? name : ChunkApiProfile.Standard.ToString();
         if (!string.Equals(recorded, ProfileName, StringComparison.Ordinal))
@@ -107,19 +108,37 @@ public sealed class ChunkFormProtocol : IUploadProtocol
                 $"The unfinished upload of '{source.Path}' to {Target} was started with -ChunkApiProfile {recorded}, not {ProfileName}. Resume it with -ChunkApiProfile {recorded}, or use -Force to start over.");
         }
 
-        resumed = true;
+        if (!spec.HasTestCall)
+        {
+            observer.OnMessage(
+                TransferMessageLevel.Verbose,
+                $"The {ProfileName} server at {Target} cannot be asked which chunks it holds (it has no status call): resuming from this client's record of acknowledged chunks. A chunk sent but not recorded before the interruption is sent again.");
+            return new ServerUploadStatus { Parts = null };
+        }
+
+        // A server that answers every GET with 200 (a page, say) would make every chunk look held: the file would be
+        // "done" with holes in it. One question about a random identifier tells such a server apart.
+        var nobody = new UploadSession { UploadId = ChunkApiProtocol.NewUploadId(), ChunkSize = session.ChunkSize, Properties = session.Properties };
+        var first = ChunkPlanner.Chunk(1, source.Length, session.ChunkSize, spec.LastChunkTakesRemainder);
+        if (await HeldAsync(nobody, source, first, cancellationToken).ConfigureAwait(false))
+        {
+            observer.OnMessage(
+                TransferMessageLevel.Warning,
+                $"The {ProfileName} server at {Target} claims to hold a chunk of an upload that does not exist, so its test call (GET) cannot be trusted: resuming from this client's record of acknowledged chunks only, and sending all the others again.");
+            return new ServerUploadStatus { Parts = null };
+        }
+
+        testBeforeSending = true;
         observer.OnMessage(
             TransferMessageLevel.Verbose,
-            spec.HasTestCall
-                ? $"The {ProfileName} server at {Target} cannot list the chunks it holds: resuming from this client's record of acknowledged chunks, and asking the server (GET) about each of the others before sending it."
-                : $"The {ProfileName} server at {Target} cannot be asked which chunks it holds (it has no status call): resuming from this client's record of acknowledged chunks. A chunk sent but not recorded before the interruption is sent again.");
-        return Task.FromResult<ServerUploadStatus?>(new ServerUploadStatus { Parts = null });
+            $"The {ProfileName} server at {Target} cannot list the chunks it holds: resuming from this client's record of acknowledged chunks, and asking the server (GET) about each of the others before sending it.");
+        return new ServerUploadStatus { Parts = null };
     }
 
     public async Task<ChunkReceipt> SendChunkAsync(UploadSession session, UploadSource source, UploadChunk chunk, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var number = chunk.Number - 1 + spec.NumberBase;
-        if (resumed && spec.HasTestCall && await HeldAsync(session, source, chunk, cancellationToken).ConfigureAwait(false))
+        if (testBeforeSending && await HeldAsync(session, source, chunk, cancellationToken).ConfigureAwait(false))
         {
             return new ChunkReceipt(chunk.Number, chunk.Offset, chunk.Length) { AlreadyHeld = true };
         }
