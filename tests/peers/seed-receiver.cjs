@@ -11,6 +11,8 @@
 //   --log            one line per answered request on stdout: LOG <method> <path> <status> chunk=<n or -> name=<filename or ->
 //   --delay-ms N     wait N ms before handling each chunk POST (a throttle, so an upload can be killed midway).
 //   --fail-post N    answer 500 to the N-th chunk POST (1-based) after reading its body, storing nothing.
+//   --basic U:P      every request needs `Authorization: Basic base64(U:P)` and the header X-Api-Key: k (as many
+//                    team servers want one or the other); otherwise 401, and nothing is stored.
 // Storage: <dir>/chunks/<filename>/<n> for chunks, <dir>/files/<filename> for merged files.
 // Prints "READY http://127.0.0.1:<port>/upload dir=<dir> pid=<pid>" when listening; ends as peer-lifecycle.cjs says.
 'use strict';
@@ -29,6 +31,7 @@ for (const pair of (opt('fields', '') || '').split(',').filter(Boolean)) {
 }
 const base = Number(opt('base', 0));
 const mergePath = opt('merge-path', 'merge');
+const basic = opt('basic') ? 'Basic ' + Buffer.from(opt('basic'), 'utf8').toString('base64') : null;
 const upload = path.join(dir, 'incoming');
 for (const d of ['chunks', 'files', 'incoming']) fs.mkdirSync(path.join(dir, d), { recursive: true });
 let posts = 0;
@@ -45,6 +48,12 @@ app.use((req, res, next) => {
     console.log(`LOG ${req.method} ${req.path} ${res.statusCode} chunk=${b[names.chunk] ?? '-'} name=${b[names.filename] ?? req.query.filename ?? '-'}`);
   });
   next();
+});
+
+app.use((req, res, next) => {
+  if (!basic || (req.headers.authorization === basic && req.headers['x-api-key'] === 'k')) return next();
+  req.resume();
+  req.on('end', () => res.status(401).set('WWW-Authenticate', 'Basic realm="seed"').type('text/plain').send('unauthorized'));
 });
 
 app.post('/upload/' + mergePath, (req, res) => {

@@ -108,4 +108,30 @@ public sealed class SeedProfileTests : ExistingServerUploads
         Assert.Contains("The server said: bad request", error.Message, StringComparison.Ordinal);
         Assert.True(File.Exists(UploadStateStore.BesidePath(path)), "the state stays for a -Resume once the server is fixed");
     }
+
+    [Fact]
+    public async Task HeadersAndCredentialsGoWithEveryChunkAndTheMergeAsForEveryProtocol()
+    {
+        await using var server = await ExistingChunkServer.StartSeedAsync("--basic", "alice:s3cret");
+        var path = WriteSource("auth.bin", (2L * Chunk) + 1, seed: 8);
+        var bare = NewRequest(path, server.Url, Chunk, connections: 2, Seed);
+
+        var refused = await Assert.ThrowsAsync<TransferException>(() => UploadAsync(bare));
+        Assert.Equal(TransferErrorKind.AccessDenied, refused.Kind);
+        Assert.False(File.Exists(server.SeedMergedFile("auth.bin")));
+
+        var authorized = bare with
+        {
+            Credential = new System.Net.NetworkCredential("alice", "s3cret"),
+            AllowUnencryptedAuthentication = true,
+            Headers = new Dictionary<string, string> { ["X-Api-Key"] = "k" },
+        };
+        var result = await UploadAsync(authorized);
+        await server.WaitForQuietAsync();
+
+        Assert.Equal(SourceFiles.Sha256(path), SourceFiles.Sha256(server.SeedMergedFile("auth.bin")));
+        Assert.Equal(3, server.ChunkPosts.Count(l => l.Status == 200));
+        Assert.Single(server.Log, l => l.Path == "/upload/merge" && l.Status == 200);
+        Assert.False(result.Verified);
+    }
 }
