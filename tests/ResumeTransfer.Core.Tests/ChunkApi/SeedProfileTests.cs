@@ -134,4 +134,21 @@ public sealed class SeedProfileTests : ExistingServerUploads
         Assert.Single(server.Log, l => l.Path == "/upload/merge" && l.Status == 200);
         Assert.False(result.Verified);
     }
+
+    [Fact]
+    public async Task TheStandardProtocolAgainstSuchAServerSaysWhichParameterSpeaksToIt()
+    {
+        await using var server = await ExistingChunkServer.StartSeedAsync();
+        var path = WriteSource("standard.bin", 10, seed: 9);
+        var request = NewRequest(path, server.Url, Chunk, connections: 1, new ChunkApiProfileOptions());
+        using var client = TransferHttpClientFactory.Create(1);
+        using var protocol = new ChunkApiProtocol(client, request, Observer);
+
+        var error = await Assert.ThrowsAsync<TransferException>(
+            () => new UploadEngine(client, TimeProvider.System, Observer) { PerUserStateFolder = Dir.File("state") }.UploadAsync(request, protocol, 1, CancellationToken.None));
+
+        Assert.Equal(TransferErrorKind.ProtocolViolation, error.Kind);
+        Assert.Contains("does not follow the chunk API", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-ChunkApiProfile Seed, Flow or Resumable", error.Message, StringComparison.Ordinal);
+    }
 }
