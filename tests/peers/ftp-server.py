@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""An FTP/FTPS server on loopback for the download tests: Debian's python3-pyftpdlib (1.5.7) and python3-openssl.
+
+Run with Debian's /usr/bin/python3, not a pyenv python.
+Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls] [--require-tls-reuse] [--user NAME:PASSWORD]
+                                       [--no-anonymous] [--max-logins N] [--max-cons-per-ip N] [--no-rest] [--no-size]
+                                       [--hash] [--rate BYTES_PER_SEC] [--cut-after BYTES] [--log-file FILE]
+                                       [--stdin-lifeline] [--max-lifetime-sec 1800]
+  - serves DIR (a temp dir by default, removed at exit) read-only to anonymous and, with --user, to that user;
+  - --tls: explicit FTPS (AUTH TLS, PBSZ, PROT P) with a certificate made at start (CN localhost, SAN localhost and
+    127.0.0.1) in DIR/../; its path is printed as cert=...; --require-tls-reuse refuses (425, as FileZilla Server and
+    vsftpd's require_ssl_reuse do) a data connection whose TLS session is not the control connection's;
+  - --max-logins N: a user's (N+1)th simultaneous login gets 530; --max-cons-per-ip N: pyftpdlib's 421 at connect;
+  - --no-rest / --no-size: the server does not know REST / SIZE (500, and FEAT does not list them);
+  - --hash: HASH (draft-bryan-ftp-hash, SHA-256) in FEAT; --rate: bytes per second per data connection;
+  - --cut-after N: the first data connection that has sent N bytes is closed (once per process);
+  - prints 'READY ftp://127.0.0.1:PORT/ dir=DIR [cert=FILE]'; then one line per event, on stdout and in --log-file:
+      LOG CMD <session> <command line>      (PASS as 'PASS ***')
+      LOG DATA <session> sent=<bytes> rest=<offset> file=<name> complete=<0|1>
+      LOG TLSDATA <session> reused=<0|1>
+  - exits on SIGTERM/SIGINT, after --max-lifetime-sec, and with --stdin-lifeline when stdin closes.
+"""
+import argparse, hashlib, itertools, os, shutil, signal, subprocess, sys, tempfile, threading, time
+
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler, DTPHandler, ThrottledDTPHandler, TLS_FTPHandler, TLS_DTPHandler
+from pyftpdlib.servers import FTPServer
+from pyftpdlib.log import config_logging
+import logging
+
+args = None
+log_lock = threading.Lock()
+log_file = None
+sessions = itertools.count(1)
+cut_done = [False]
+logins = {}
+
+
+def log(line):
+    with log_lock:
+        sys.stdout.write('LOG ' + line + '\n')
+        sys.stdout.flush()
+        if log_file:
+            log_file.write(line + '\n')
+            log_file.flush()
+
+
+class LoggingData:
+    """Mixed into the data handler: counts what a RETR sends, cuts it once with --cut-after, checks TLS reuse."""
+
+    def __init__(self, sock, cmd_channel):
+        super().__init__(sock, cmd_channel)
+        self.rt_sent = 0
+        self.rt_rest = cmd_channel._restart_position
+        self.rt_logged = False
+
+    def send(self, data):
+        sent = super().send(data)
+        if sent:
+            self.rt_sent += sent
+            if args.cut_after and not cut_done[0] and self.rt_sent >= args.cut_after:
+                cut_done[0] = True
+                self.rt_log(False)
+                # An abrupt end: the socket goes without a TLS close_notify and without 226.
+                self.socket.close() if not hasattr(self.socket, 'sock_shutdown') else self.socket.sock_shutdown(2)
+        return sent
+
+    def handle_ssl_established(self):
+        from OpenSSL._util import lib
+        reused = bool(lib.SSL_session_reused(self.socket._ssl))
+        log('TLSDATA %s reused=%d' % (self.cmd_channel.rt_session, int(reused)))
+        if args.require_tls_reuse and not reused:
+            self.cmd_channel.respond('425 Unable to build data connection: TLS session of data connection not resumed.')
+            self.close()
+
+    def rt_log(self, complete):
+        if not self.rt_logged and self.file_obj is not None:
+            self.rt_logged = True
+            name = os.path.basename(getattr(self.file_obj, 'name', '?'))
+            log('DATA %s sent=%d rest=%d file=%s complete=%d' % (self.cmd_channel.rt_session, self.rt_sent, self.rt_rest, name, int(complete)))
+
+    def close(self):
+        self.rt_log(self.transfer_finished)
+        super().close()
+
+
+class Handlers:
+    """The control handler's additions, mixed into FTPHandler or TLS_FTPHandler."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.rt_session = next(sessions)
+        self.rt_user = None
+
+    def pre_process_command(self, line, cmd, arg):
+        shown = 'PASS ***' if cmd == 'PASS' else line
+        log('CMD %s %s' % (self.rt_session, shown))
+        return super().pre_process_command(line, cmd, arg)
+
+    def ftp_PASS(self, line):
+        user = self.username
+        if args.max_logins and logins.get(user, 0) >= args.max_logins:
+            self.respond('530 Too many logins for this user.')
+            self.username = ''
+            return
+        super().ftp_PASS(line)
+        if self.authenticated:
+            self.rt_user = user
+            logins[user] = logins.get(user, 0) + 1
+
+    def ftp_OPTS(self, line):
+        if line.upper().startswith('HASH') and args.hash:
+            arg = line[4:].strip().upper()
+            if arg in ('', 'SHA-256'):
+                self.respond('200 SHA-256')
+            else:
+                self.respond('501 Unknown algorithm.')
+            return
+        super().ftp_OPTS(line)
+
+    def ftp_HASH(self, path):
+        with open(path, 'rb') as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        size = os.path.getsize(path)
+        self.respond('213 SHA-256 0-%d %s %s' % (max(size - 1, 0), digest, os.path.basename(path)))
+
+    def close(self):
+        if self.rt_user is not None:
+            logins[self.rt_user] -= 1
+            self.rt_user = None
+        super().close()
+
+
+def make_certificate(directory):
+    cert = os.path.join(directory, 'ftp-test-cert.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+                    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE',
+                    '-keyout', cert + '.key', '-out', cert], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert
+
+
+def main():
+    global args, log_file
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--dir')
+    ap.add_argument('--port', type=int, default=0)
+    ap.add_argument('--tls', action='store_true')
+    ap.add_argument('--require-tls-reuse', action='store_true')
+    ap.add_argument('--user')
+    ap.add_argument('--no-anonymous', action='store_true')
+    ap.add_argument('--max-logins', type=int, default=0)
+    ap.add_argument('--max-cons-per-ip', type=int, default=0)
+    ap.add_argument('--no-rest', action='store_true')
+    ap.add_argument('--no-size', action='store_true')
+    ap.add_argument('--hash', action='store_true')
+    ap.add_argument('--rate', type=int, default=0)
+    ap.add_argument('--cut-after', type=int, default=0)
+    ap.add_argument('--log-file')
+    ap.add_argument('--stdin-lifeline', action='store_true')
+    ap.add_argument('--max-lifetime-sec', type=float, default=1800)
+    args = ap.parse_args()
+    temp = tempfile.mkdtemp(prefix='rt-ftp-')
+    root = os.path.abspath(args.dir) if args.dir else os.path.join(temp, 'root')
+    os.makedirs(root, exist_ok=True)
+    if args.log_file:
+        log_file = open(args.log_file, 'a', buffering=1)
+    config_logging(level=logging.ERROR)
+
+    authorizer = DummyAuthorizer()
+    if args.user:
+        name, password = args.user.split(':', 1)
+        authorizer.add_user(name, password, root, perm='elr')
+    if not args.no_anonymous:
+        authorizer.add_anonymous(root)
+
+    base_control, base_data = (TLS_FTPHandler, TLS_DTPHandler) if args.tls else (FTPHandler, DTPHandler)
+    data_bases = (LoggingData, base_data)
+    if args.rate:
+        data_bases = (LoggingData, base_data, ThrottledDTPHandler) if args.tls else (LoggingData, ThrottledDTPHandler)
+    Data = type('Data', data_bases, {})
+    if args.rate:
+        Data.read_limit = 0
+        Data.write_limit = args.rate
+    Control = type('Control', (Handlers, base_control), {})
+    Control.authorizer = authorizer
+    Control.dtp_handler = Data
+    Control.banner = 'ResumeTransfer test FTP server ready.'
+    Control.proto_cmds = dict(base_control.proto_cmds)
+    if args.no_rest:
+        del Control.proto_cmds['REST']
+    if args.no_size:
+        del Control.proto_cmds['SIZE']
+    if args.hash:
+        Control.proto_cmds['HASH'] = dict(perm='r', auth=True, arg=True, help='Syntax: HASH <SP> file-name.')
+        Control._extra_feats = list(getattr(base_control, '_extra_feats', [])) + ['HASH SHA-256*']
+    cert = None
+    if args.tls:
+        cert = make_certificate(temp)
+        Control.certfile = cert
+        Control.keyfile = cert + '.key'
+        Control.tls_control_required = False
+        Control.tls_data_required = False
+        context = Control.get_ssl_context()
+        context.set_session_id(b'rt-ftp-test')
+
+    server = FTPServer(('127.0.0.1', args.port), Control)
+    if args.max_cons_per_ip:
+        server.max_cons_per_ip = args.max_cons_per_ip
+    port = server.socket.getsockname()[1]
+
+    def stop(*_):
+        server.close_all()
+        shutil.rmtree(temp, ignore_errors=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threading.Timer(args.max_lifetime_sec, stop).start()
+    if args.stdin_lifeline:
+        def lifeline():
+            while sys.stdin.buffer.read(4096):
+                pass
+            stop()
+        threading.Thread(target=lifeline, daemon=True).start()
+
+    ready = 'READY ftp%s://127.0.0.1:%d/ dir=%s' % ('s' if args.tls else '', port, root)
+    if cert:
+        ready += ' cert=%s' % cert
+    print(ready, flush=True)
+    server.serve_forever(handle_exit=False)
+
+
+if __name__ == '__main__':
+    main()
