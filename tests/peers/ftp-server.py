@@ -2,19 +2,19 @@
 """An FTP/FTPS server on loopback for the download tests: Debian's python3-pyftpdlib (1.5.7) and python3-openssl.
 
 Run with Debian's /usr/bin/python3, not a pyenv python.
-Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls] [--require-tls-reuse] [--user NAME:PASSWORD]
+Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls [--tls12]] [--require-tls-reuse] [--user NAME:PASSWORD]
                                        [--no-anonymous] [--max-logins N] [--max-cons-per-ip N] [--no-rest] [--no-size]
                                        [--hash] [--rate BYTES_PER_SEC] [--cut-after BYTES] [--log-file FILE]
                                        [--stdin-lifeline] [--max-lifetime-sec 1800]
   - serves DIR (a temp dir by default, removed at exit) read-only to anonymous and, with --user, to that user;
   - --tls: explicit FTPS (AUTH TLS, PBSZ, PROT P) with a certificate made at start (CN localhost, SAN localhost and
     127.0.0.1) in DIR/../; its path is printed as cert=...; --require-tls-reuse refuses (425, as FileZilla Server and
-    vsftpd's require_ssl_reuse do) a data connection whose TLS session is not the control connection's;
+    vsftpd's require_ssl_reuse do) a data connection that does not resume a TLS session; --tls12: TLS 1.2 at most;
   - --max-logins N: a user's (N+1)th simultaneous login gets 530; --max-cons-per-ip N: pyftpdlib's 421 at connect;
   - --no-rest / --no-size: the server does not know REST / SIZE (500, and FEAT does not list them);
   - --hash: HASH (draft-bryan-ftp-hash, SHA-256) in FEAT; --rate: bytes per second per data connection;
   - --cut-after N: the first data connection that has sent N bytes is closed (once per process);
-  - prints 'READY ftp://127.0.0.1:PORT/ dir=DIR [cert=FILE]'; then one line per event, on stdout and in --log-file:
+  - prints 'READY ftp://127.0.0.1:PORT/ dir=DIR' or 'READY ftps://localhost:PORT/ dir=DIR cert=FILE'; then one line per event, on stdout and in --log-file:
       LOG CMD <session> <command line>      (PASS as 'PASS ***')
       LOG DATA <session> sent=<bytes> rest=<offset> file=<name> complete=<0|1>
       LOG TLSDATA <session> reused=<0|1>
@@ -51,7 +51,6 @@ class LoggingData:
     def __init__(self, sock, cmd_channel):
         super().__init__(sock, cmd_channel)
         self.rt_sent = 0
-        self.rt_rest = cmd_channel._restart_position
         self.rt_logged = False
 
     def send(self, data):
@@ -77,7 +76,7 @@ class LoggingData:
         if not self.rt_logged and self.file_obj is not None:
             self.rt_logged = True
             name = os.path.basename(getattr(self.file_obj, 'name', '?'))
-            log('DATA %s sent=%d rest=%d file=%s complete=%d' % (self.cmd_channel.rt_session, self.rt_sent, self.rt_rest, name, int(complete)))
+            log('DATA %s sent=%d rest=%d file=%s complete=%d' % (self.cmd_channel.rt_session, self.rt_sent, self.cmd_channel.rt_rest, name, int(complete)))
 
     def close(self):
         self.rt_log(self.transfer_finished)
@@ -91,6 +90,13 @@ class Handlers:
         super().__init__(*a, **k)
         self.rt_session = next(sessions)
         self.rt_user = None
+        self.rt_rest = 0
+        if args.hash:
+            self._extra_feats.append('HASH SHA-256*')
+
+    def ftp_RETR(self, file):
+        self.rt_rest = self._restart_position  # RETR resets it; the data log reports the offset it started at
+        return super().ftp_RETR(file)
 
     def pre_process_command(self, line, cmd, arg):
         shown = 'PASS ***' if cmd == 'PASS' else line
@@ -146,6 +152,7 @@ def main():
     ap.add_argument('--port', type=int, default=0)
     ap.add_argument('--tls', action='store_true')
     ap.add_argument('--require-tls-reuse', action='store_true')
+    ap.add_argument('--tls12', action='store_true')
     ap.add_argument('--user')
     ap.add_argument('--no-anonymous', action='store_true')
     ap.add_argument('--max-logins', type=int, default=0)
@@ -185,6 +192,7 @@ def main():
     Control.authorizer = authorizer
     Control.dtp_handler = Data
     Control.banner = 'ResumeTransfer test FTP server ready.'
+    Control.use_sendfile = False  # every byte goes through send(): counted, throttled, cut
     Control.proto_cmds = dict(base_control.proto_cmds)
     if args.no_rest:
         del Control.proto_cmds['REST']
@@ -192,7 +200,6 @@ def main():
         del Control.proto_cmds['SIZE']
     if args.hash:
         Control.proto_cmds['HASH'] = dict(perm='r', auth=True, arg=True, help='Syntax: HASH <SP> file-name.')
-        Control._extra_feats = list(getattr(base_control, '_extra_feats', [])) + ['HASH SHA-256*']
     cert = None
     if args.tls:
         cert = make_certificate(temp)
@@ -202,6 +209,9 @@ def main():
         Control.tls_data_required = False
         context = Control.get_ssl_context()
         context.set_session_id(b'rt-ftp-test')
+        if args.tls12:
+            from OpenSSL import SSL
+            context.set_options(SSL.OP_NO_TLSv1_3)  # TLS 1.2 sessions resume many times; 1.3 tickets once
 
     server = FTPServer(('127.0.0.1', args.port), Control)
     if args.max_cons_per_ip:
@@ -223,7 +233,8 @@ def main():
             stop()
         threading.Thread(target=lifeline, daemon=True).start()
 
-    ready = 'READY ftp%s://127.0.0.1:%d/ dir=%s' % ('s' if args.tls else '', port, root)
+    # ftps by name: .NET resumes TLS sessions (--require-tls-reuse) only to host names, never to IP addresses.
+    ready = 'READY %s://%s:%d/ dir=%s' % ((('ftps', 'localhost') if args.tls else ('ftp', '127.0.0.1')) + (port, root))
     if cert:
         ready += ' cert=%s' % cert
     print(ready, flush=True)

@@ -20,6 +20,7 @@ internal sealed class FtpByteSource : IByteSource
     private readonly TimeProvider time;
     private readonly FtpAddress address;
     private readonly FtpConnectionPool pool;
+    private readonly FtpTlsHandshakeGate handshakes = new();
     private int warnedNoRanges;
     private int warnedFewerConnections;
 
@@ -39,7 +40,7 @@ internal sealed class FtpByteSource : IByteSource
         DisplayUri = address.Display;
         pool = new FtpConnectionPool(
             request.Connections,
-            token => FtpControlConnection.OpenAsync(address, request.Credential, request.StallTimeout, time, certificateCheck, token),
+            token => FtpControlConnection.OpenAsync(address, request.Credential, request.StallTimeout, time, certificateCheck, handshakes, token),
             OnLimitLowered);
     }
 
@@ -143,7 +144,7 @@ internal sealed class FtpByteSource : IByteSource
                     throw await RetrieveFailureAsync(control, retrieve, cancellationToken).ConfigureAwait(false);
                 }
 
-                var stream = await control.DataStreamAsync(data, cancellationToken).ConfigureAwait(false);
+                var (stream, handshakeTurn) = await control.DataStreamAsync(data, cancellationToken).ConfigureAwait(false);
                 data = null;
                 var whole = offset > 0 && !resume; // no REST: the whole file, for the engine to rewind to byte 0
                 long? end = endInclusive is { } e && !whole ? e + 1 : total;
@@ -153,7 +154,7 @@ internal sealed class FtpByteSource : IByteSource
                 }
 
                 var length = end - start;
-                var body = new FtpDataStream(control, pool, stream, length, end is null || end == total, request.StallTimeout, time, cancellationToken, DisplayUri);
+                var body = new FtpDataStream(control, pool, stream, handshakeTurn, length, end is null || end == total, request.StallTimeout, time, cancellationToken, DisplayUri);
                 handedOver = true;
                 var answer = resume || (offset == 0 && total is not null) ? RangeAnswer.Partial : RangeAnswer.Whole;
                 return new RangeBody(answer, start, length, identity, body);

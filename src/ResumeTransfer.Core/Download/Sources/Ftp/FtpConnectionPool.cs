@@ -8,19 +8,24 @@ namespace ResumeTransfer.Core.Download.Sources.Ftp;
 /// <summary>
 /// The logged-in control connections of one download, at most one per parallel range. A connection is rented for a
 /// probe or for one range (its data transfer included) and handed back afterwards, so the next range logs in no more.
-/// When a server refuses an extra login (421 or 530 while another login of the same user is alive: per-user or per-
-/// address limits), the pool keeps the connections it has and lowers its own limit, with one warning, instead of
-/// failing the download: the ranges beyond the limit wait for a connection to come back.
+/// When a server refuses an extra login (421 or 530 while other logins of the same download are alive: per-user or
+/// per-address limits), the pool keeps the connections it has and lowers its limit to their number, with one warning,
+/// instead of failing the download: the ranges beyond the limit wait for a connection to come back.
 /// </summary>
 internal sealed class FtpConnectionPool : IDisposable
 {
     private readonly Func<CancellationToken, Task<FtpControlConnection>> login;
     private readonly Action<int, TransferException> onLimitLowered;
-    private readonly SemaphoreSlim slots;
     private readonly Stack<FtpControlConnection> idle = new();
     private readonly object gate = new();
+
+    // Released once per connection handed back (or slot freed): a waiter wakes and looks again. Extra releases only
+    // cause a look that finds nothing and waits again.
+    private readonly SemaphoreSlim changed = new(0);
     private int limit;
-    private int live;
+    private int live; // logged in or logging in
+    private int loggingIn;
+    private TransferException? unreported; // a refusal to report once the logins under way have ended
     private bool disposed;
 
     /// <param name="capacity">The most connections at once (-Connections).</param>
@@ -29,7 +34,6 @@ internal sealed class FtpConnectionPool : IDisposable
     public FtpConnectionPool(int capacity, Func<CancellationToken, Task<FtpControlConnection>> login, Action<int, TransferException> onLimitLowered)
     {
         limit = Math.Max(1, capacity);
-        slots = new SemaphoreSlim(limit, limit);
         this.login = login;
         this.onLimitLowered = onLimitLowered;
     }
@@ -46,17 +50,16 @@ internal sealed class FtpConnectionPool : IDisposable
         }
     }
 
-    /// <summary>An idle connection, else a new login once a slot is free.</summary>
+    /// <summary>An idle connection, else a new login while under the limit, else the next connection handed back.</summary>
     public async Task<FtpControlConnection> RentAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var mayLogin = false;
             lock (gate)
             {
                 if (disposed)
                 {
-                    slots.Release();
                     throw new ObjectDisposedException(nameof(FtpConnectionPool));
                 }
 
@@ -65,27 +68,37 @@ internal sealed class FtpConnectionPool : IDisposable
                     return idle.Pop();
                 }
 
-                live++;
+                if (live < limit)
+                {
+                    live++;
+                    loggingIn++;
+                    mayLogin = true;
+                }
             }
 
+            if (!mayLogin)
+            {
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            FtpControlConnection connection;
             try
             {
-                return await login(cancellationToken).ConfigureAwait(false);
+                connection = await login(cancellationToken).ConfigureAwait(false);
             }
             catch (TransferException ex) when (ex.StatusCode is 421 or 530 && LowerLimit(ex))
             {
-                // The slot stays taken for good: the server allows no more logins than are alive now.
+                continue; // wait for one of the connections that are alive
             }
             catch
             {
-                lock (gate)
-                {
-                    live--;
-                }
-
-                slots.Release();
+                LoginEnded(failed: true);
                 throw;
             }
+
+            LoginEnded(failed: false);
+            return connection;
         }
     }
 
@@ -108,22 +121,17 @@ internal sealed class FtpConnectionPool : IDisposable
 
         if (close)
         {
-            connection.Dispose();
+            connection.Quit();
         }
 
-        slots.Release();
+        changed.Release();
     }
 
     /// <summary>Closes a connection whose state is unknown (a failure, a timeout) and frees its slot.</summary>
     public void Discard(FtpControlConnection connection)
     {
         connection.Dispose();
-        lock (gate)
-        {
-            live--;
-        }
-
-        slots.Release();
+        Free();
     }
 
     public void Dispose()
@@ -148,23 +156,79 @@ internal sealed class FtpConnectionPool : IDisposable
         }
     }
 
-    /// <summary>True (and the limit lowered) when other logins are alive, so the refusal is about their number.</summary>
+    private void Free()
+    {
+        lock (gate)
+        {
+            live--;
+        }
+
+        changed.Release();
+    }
+
+    private void LoginEnded(bool failed)
+    {
+        TransferException? report;
+        int reportedLimit;
+        lock (gate)
+        {
+            loggingIn--;
+            if (failed)
+            {
+                live--;
+            }
+
+            report = TakeReport(out reportedLimit);
+        }
+
+        changed.Release();
+        Report(report, reportedLimit);
+    }
+
+    /// <summary>
+    /// True (and the limit lowered to the logins alive or under way) when there are others, so the refusal is about
+    /// their number. The warning waits until the logins under way have ended, so it names the number that stays.
+    /// </summary>
     private bool LowerLimit(TransferException refusal)
     {
-        int lowered;
+        TransferException? report;
+        int reportedLimit;
         lock (gate)
         {
             if (live <= 1)
             {
-                return false; // the first login: a real refusal, handled by the caller
+                return false; // the only login: a real refusal, for the caller
             }
 
             live--;
-            limit--;
-            lowered = limit;
+            loggingIn--;
+            limit = live;
+            unreported ??= refusal;
+            report = TakeReport(out reportedLimit);
         }
 
-        onLimitLowered(lowered, refusal);
+        Report(report, reportedLimit);
         return true;
+    }
+
+    private TransferException? TakeReport(out int reportedLimit)
+    {
+        reportedLimit = limit;
+        if (unreported is null || loggingIn > 0)
+        {
+            return null;
+        }
+
+        var report = unreported;
+        unreported = null;
+        return report;
+    }
+
+    private void Report(TransferException? refusal, int reportedLimit)
+    {
+        if (refusal is not null)
+        {
+            onLimitLowered(reportedLimit, refusal);
+        }
     }
 }

@@ -27,13 +27,15 @@ internal sealed class FtpControlConnection : IDisposable
     private readonly TimeProvider time;
     private readonly Socket socket;
     private readonly RemoteCertificateValidationCallback? certificateCheck;
+    private readonly FtpTlsHandshakeGate handshakes;
     private Stream stream;
     private FtpReplyReader reader;
     private bool epsvRefused;
     private int disposed;
 
-    private FtpControlConnection(FtpAddress address, TimeSpan timeout, TimeProvider time, Socket socket, RemoteCertificateValidationCallback? certificateCheck)
+    private FtpControlConnection(FtpAddress address, TimeSpan timeout, TimeProvider time, Socket socket, RemoteCertificateValidationCallback? certificateCheck, FtpTlsHandshakeGate handshakes)
     {
+        this.handshakes = handshakes;
         this.certificateCheck = certificateCheck;
         this.address = address;
         this.timeout = timeout;
@@ -61,15 +63,16 @@ internal sealed class FtpControlConnection : IDisposable
     /// <param name="timeout">The stall timeout: the longest wait for a reply or a connection.</param>
     /// <param name="time">The timeout's clock.</param>
     /// <param name="certificateCheck">Replaces the system's certificate validation (tests only: trusting a test certificate); null outside tests.</param>
+    /// <param name="handshakes">The download's TLS handshake gate, shared by all its connections.</param>
     /// <param name="cancellationToken">Stops the login.</param>
-    public static async Task<FtpControlConnection> OpenAsync(FtpAddress address, NetworkCredential? credential, TimeSpan timeout, TimeProvider time, RemoteCertificateValidationCallback? certificateCheck, CancellationToken cancellationToken)
+    public static async Task<FtpControlConnection> OpenAsync(FtpAddress address, NetworkCredential? credential, TimeSpan timeout, TimeProvider time, RemoteCertificateValidationCallback? certificateCheck, FtpTlsHandshakeGate handshakes, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         FtpControlConnection? connection = null;
         try
         {
             await Bounded("connecting", timeout, time, address.Display, socket, _ => socket.ConnectAsync(address.Host, address.Port), cancellationToken).ConfigureAwait(false);
-            connection = new FtpControlConnection(address, timeout, time, socket, certificateCheck);
+            connection = new FtpControlConnection(address, timeout, time, socket, certificateCheck, handshakes);
             await connection.LoginAsync(credential, cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -212,6 +215,11 @@ internal sealed class FtpControlConnection : IDisposable
         }
 
         var remote = ((IPEndPoint)socket.RemoteEndPoint!).Address;
+        if (remote.IsIPv4MappedToIPv6)
+        {
+            remote = remote.MapToIPv4(); // the control socket is dual-mode; the data socket is made for the one family
+        }
+
         var data = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -225,23 +233,29 @@ internal sealed class FtpControlConnection : IDisposable
         }
     }
 
-    /// <summary>The data connection's stream, encrypted (with the control connection's TLS session) for ftps.</summary>
-    public async Task<Stream> DataStreamAsync(Socket data, CancellationToken cancellationToken)
+    /// <summary>
+    /// The data connection's stream, encrypted (resuming the TLS session) for ftps. The returned turn of the handshake
+    /// gate (null for plain ftp) is to be disposed after the stream's first read.
+    /// </summary>
+    public async Task<(Stream Stream, IDisposable? Turn)> DataStreamAsync(Socket data, CancellationToken cancellationToken)
     {
         var network = new NetworkStream(data, ownsSocket: true);
         if (!Secure)
         {
-            return network;
+            return (network, null);
         }
 
         var tls = new SslStream(network, leaveInnerStreamOpen: false, certificateCheck);
+        IDisposable? turn = null;
         try
         {
+            turn = await handshakes.EnterAsync(cancellationToken).ConfigureAwait(false);
             await Bounded("the TLS handshake of the data connection", timeout, time, Where, data, token => AuthenticateAsync(tls, token), cancellationToken).ConfigureAwait(false);
-            return tls;
+            return (tls, turn);
         }
         catch
         {
+            turn?.Dispose();
             tls.Dispose();
             throw;
         }
@@ -357,13 +371,21 @@ internal sealed class FtpControlConnection : IDisposable
             throw FtpFailures.FromReply(greeting, "the connection", Where);
         }
 
+        FtpReply reply;
+        var user = credential?.UserName is { Length: > 0 } name ? name : "anonymous";
         if (Secure)
         {
-            await StartTlsAsync(cancellationToken).ConfigureAwait(false);
+            // The reply to USER is the first read after the handshake: it stores the server's new session tickets.
+            using (await StartTlsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                reply = await SendAsync("USER " + user, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            reply = await SendAsync("USER " + user, null, cancellationToken).ConfigureAwait(false);
         }
 
-        var user = credential?.UserName is { Length: > 0 } name ? name : "anonymous";
-        var reply = await SendAsync("USER " + user, null, cancellationToken).ConfigureAwait(false);
         if (reply.Code == 331)
         {
             // The customary anonymous password is an e-mail address; any text is accepted.
@@ -389,7 +411,8 @@ internal sealed class FtpControlConnection : IDisposable
         await ExpectAsync("TYPE I", 200, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task StartTlsAsync(CancellationToken cancellationToken)
+    /// <summary>AUTH TLS and the handshake; returns the turn of the handshake gate, to dispose after the next read.</summary>
+    private async Task<IDisposable> StartTlsAsync(CancellationToken cancellationToken)
     {
         var reply = await SendAsync("AUTH TLS", null, cancellationToken).ConfigureAwait(false);
         if (reply.Code != 234)
@@ -403,13 +426,24 @@ internal sealed class FtpControlConnection : IDisposable
         }
 
         var tls = new SslStream(stream, leaveInnerStreamOpen: false, certificateCheck);
-        await BoundedOwn("the TLS handshake", async token =>
+        var turn = await handshakes.EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await AuthenticateAsync(tls, token).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
+            await BoundedOwn("the TLS handshake", async token =>
+            {
+                await AuthenticateAsync(tls, token).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            turn.Dispose();
+            throw;
+        }
+
         stream = tls;
         reader = new FtpReplyReader(tls);
+        return turn;
     }
 
     /// <summary>

@@ -16,6 +16,9 @@ namespace ResumeTransfer.Core.Download.Sources.Ftp;
 /// </summary>
 internal sealed class FtpDataStream : ReadOnlyStream
 {
+    /// <summary>How long a data connection that ended early waits for the server's reply about it.</summary>
+    private static readonly TimeSpan ReplyGrace = TimeSpan.FromSeconds(2);
+
     private readonly FtpControlConnection control;
     private readonly FtpConnectionPool pool;
     private readonly Stream data;
@@ -25,6 +28,7 @@ internal sealed class FtpDataStream : ReadOnlyStream
     private readonly CancellationToken openToken;
     private readonly Uri where;
     private readonly StallWatchdog watchdog;
+    private IDisposable? handshakeTurn;
     private long bytesRead;
     private bool confirmed;
     private bool broken;
@@ -33,17 +37,19 @@ internal sealed class FtpDataStream : ReadOnlyStream
     /// <param name="control">The control connection the RETR was sent on; owned from here on.</param>
     /// <param name="pool">Where the control connection goes back to.</param>
     /// <param name="data">The open data connection.</param>
+    /// <param name="handshakeTurn">The TLS handshake gate's turn, released after the first read (null for plain ftp).</param>
     /// <param name="limit">Bytes to read (the range), or null for all of them (the length is unknown).</param>
     /// <param name="limitIsFileEnd">True when the range ends where the file does (the server then ends the data itself).</param>
     /// <param name="stallTimeout">Longest wait for a byte.</param>
     /// <param name="time">The stall timeout's clock.</param>
     /// <param name="openToken">Cancels reads too.</param>
     /// <param name="where">The address for messages.</param>
-    public FtpDataStream(FtpControlConnection control, FtpConnectionPool pool, Stream data, long? limit, bool limitIsFileEnd, TimeSpan stallTimeout, TimeProvider time, CancellationToken openToken, Uri where)
+    public FtpDataStream(FtpControlConnection control, FtpConnectionPool pool, Stream data, IDisposable? handshakeTurn, long? limit, bool limitIsFileEnd, TimeSpan stallTimeout, TimeProvider time, CancellationToken openToken, Uri where)
     {
         this.control = control;
         this.pool = pool;
         this.data = data;
+        this.handshakeTurn = handshakeTurn;
         this.limit = limit;
         this.limitIsFileEnd = limitIsFileEnd;
         this.stallTimeout = stallTimeout;
@@ -107,6 +113,7 @@ internal sealed class FtpDataStream : ReadOnlyStream
             finally
             {
                 watchdog.Disarm();
+                ReleaseHandshakeTurn();
             }
         }
 
@@ -119,9 +126,7 @@ internal sealed class FtpDataStream : ReadOnlyStream
         if (limit is { } promised && bytesRead < promised)
         {
             broken = true;
-            throw new TransientTransferException(
-                TransferErrorKind.ConnectionFailed,
-                $"The data connection to {where} ended after {bytesRead} of {promised} bytes of the range.");
+            throw await EndedEarlyAsync(promised, cancellationToken).ConfigureAwait(false);
         }
 
         await ConfirmAsync(cancellationToken).ConfigureAwait(false);
@@ -132,6 +137,7 @@ internal sealed class FtpDataStream : ReadOnlyStream
     {
         if (disposing && Interlocked.Exchange(ref disposed, 1) == 0)
         {
+            ReleaseHandshakeTurn();
             watchdog.Dispose();
             var complete = confirmed || (limit is { } cap && bytesRead == cap && limitIsFileEnd);
             if (broken)
@@ -148,6 +154,8 @@ internal sealed class FtpDataStream : ReadOnlyStream
 
         base.Dispose(disposing);
     }
+
+    private void ReleaseHandshakeTurn() => Interlocked.Exchange(ref handshakeTurn, null)?.Dispose();
 
     /// <summary>The end of the data: the server must confirm the transfer (226/250) before it counts as complete.</summary>
     private async Task ConfirmAsync(CancellationToken cancellationToken)
@@ -174,6 +182,65 @@ internal sealed class FtpDataStream : ReadOnlyStream
         confirmed = true;
     }
 
+    /// <summary>
+    /// Closes the data connection before its end. A TLS one says so first (close_notify): OpenSSL forgets a session
+    /// whose connection was dropped without it, and the next data connection could then not resume it.
+    /// </summary>
+    private async Task CloseDataAsync(CancellationToken cancellationToken)
+    {
+#if NET
+        if (data is System.Net.Security.SslStream tls)
+        {
+            try
+            {
+                await tls.ShutdownAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (FtpFailures.IsTransport(ex) || ex is System.Security.Authentication.AuthenticationException)
+            {
+                // The connection is being dropped anyway.
+            }
+        }
+#else
+        await Task.CompletedTask.ConfigureAwait(false);
+#endif
+        data.Dispose();
+    }
+
+    /// <summary>
+    /// The data ended before the range did: what the server said about it, when it says something soon (a 426, or the
+    /// 425 or 522 of a server that requires TLS session reuse, which no retry fixes).
+    /// </summary>
+    private async Task<TransferException> EndedEarlyAsync(long promised, CancellationToken cancellationToken)
+    {
+        var message = $"The data connection to {where} ended after {bytesRead} of {promised} bytes of the range";
+        FtpReply? reply = null;
+        try
+        {
+            using var soon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            soon.CancelAfter(ReplyGrace);
+            reply = await control.ReadReplyAsync("RETR", soon.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransferException || FtpFailures.IsTransport(ex))
+        {
+            // Nothing said: the connection broke.
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (reply is { Code: 425 or 522 } refusal && refusal.Message.IndexOf("session", StringComparison.OrdinalIgnoreCase) >= 0 && control.Secure)
+        {
+            return new TransferException(
+                TransferErrorKind.ConnectionFailed,
+                $"{where} refused the encrypted data connection with {refusal}: it requires the data connection to resume the control connection's TLS session. " +
+                ".NET resumes TLS sessions only to a host name: use the server's name in the address instead of its IP address.")
+            { StatusCode = refusal.Code };
+        }
+
+        return new TransientTransferException(TransferErrorKind.ConnectionFailed, reply is null ? message + "." : $"{message}; the server said {reply}.")
+        {
+            StatusCode = reply?.Code,
+        };
+    }
+
     /// <summary>Makes the control connection ready for the next command, or closes it when that fails.</summary>
     /// <param name="drain">True when every byte to the file's end was read but the server's 226 is still unread.</param>
     /// <param name="complete">True when no ABOR is needed.</param>
@@ -198,7 +265,7 @@ internal sealed class FtpDataStream : ReadOnlyStream
             {
                 // Closing the data connection first ends the server's send even where ABOR is only read between
                 // transfers; the NOOP's 200 then marks the last of the replies the RETR and the ABOR caused.
-                data.Dispose();
+                await CloseDataAsync(bounded.Token).ConfigureAwait(false);
                 await control.WriteAsync("ABOR", bounded.Token).ConfigureAwait(false);
                 await control.WriteAsync("NOOP", bounded.Token).ConfigureAwait(false);
                 for (var replies = 0; ; replies++)
