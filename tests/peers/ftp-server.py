@@ -193,6 +193,7 @@ def main():
     Control.dtp_handler = Data
     Control.banner = 'ResumeTransfer test FTP server ready.'
     Control.use_sendfile = False  # every byte goes through send(): counted, throttled, cut
+    Control.auth_failed_timeout = 0.1  # pyftpdlib waits 3 s before it answers a failed login
     Control.proto_cmds = dict(base_control.proto_cmds)
     if args.no_rest:
         del Control.proto_cmds['REST']
