@@ -4,7 +4,7 @@
 Run with Debian's /usr/bin/python3, not a pyenv python.
 Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls [--tls12]] [--require-tls-reuse] [--user NAME:PASSWORD]
                                        [--no-anonymous] [--max-logins N] [--max-cons-per-ip N] [--no-rest] [--no-size]
-                                       [--hash] [--rate BYTES_PER_SEC] [--cut-after BYTES] [--log-file FILE]
+                                       [--hash] [--rate BYTES_PER_SEC] [--cut-after BYTES] [--log-file FILE] [--sendfile]
                                        [--stdin-lifeline] [--max-lifetime-sec 1800]
   - serves DIR (a temp dir by default, removed at exit) read-only to anonymous and, with --user, to that user;
   - --tls: explicit FTPS (AUTH TLS, PBSZ, PROT P) with a certificate made at start (CN localhost, SAN localhost and
@@ -14,6 +14,7 @@ Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls [--tls12]] 
   - --no-rest / --no-size: the server does not know REST / SIZE (500, and FEAT does not list them);
   - --hash: HASH (draft-bryan-ftp-hash, SHA-256) in FEAT; --rate: bytes per second per data connection;
   - --cut-after N: the first data connection that has sent N bytes is closed (once per process);
+  - --sendfile: plain ftp sends with sendfile(2), as pyftpdlib does by default (benchmarks; DATA lines then say sent=0);
   - prints 'READY ftp://127.0.0.1:PORT/ dir=DIR' or 'READY ftps://localhost:PORT/ dir=DIR cert=FILE'; then one line per event, on stdout and in --log-file:
       LOG CMD <session> <command line>      (PASS as 'PASS ***')
       LOG DATA <session> sent=<bytes> rest=<offset> file=<name> complete=<0|1>
@@ -163,6 +164,7 @@ def main():
     ap.add_argument('--rate', type=int, default=0)
     ap.add_argument('--cut-after', type=int, default=0)
     ap.add_argument('--log-file')
+    ap.add_argument('--sendfile', action='store_true')
     ap.add_argument('--stdin-lifeline', action='store_true')
     ap.add_argument('--max-lifetime-sec', type=float, default=1800)
     args = ap.parse_args()
@@ -192,7 +194,9 @@ def main():
     Control.authorizer = authorizer
     Control.dtp_handler = Data
     Control.banner = 'ResumeTransfer test FTP server ready.'
-    Control.use_sendfile = False  # every byte goes through send(): counted, throttled, cut
+    # Every byte through send(), so it is counted, throttled and cut; --sendfile (benchmarks) keeps the kernel's fast path
+    # and logs no byte counts.
+    Control.use_sendfile = args.sendfile
     Control.auth_failed_timeout = 0.1  # pyftpdlib waits 3 s before it answers a failed login
     Control.proto_cmds = dict(base_control.proto_cmds)
     if args.no_rest:
