@@ -4,7 +4,8 @@
 Run with Debian's /usr/bin/python3, not a pyenv python.
 Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls [--tls12]] [--require-tls-reuse] [--user NAME:PASSWORD]
                                        [--no-anonymous] [--max-logins N] [--max-cons-per-ip N] [--no-rest] [--no-size]
-                                       [--hash] [--rate BYTES_PER_SEC] [--cut-after BYTES] [--log-file FILE] [--sendfile]
+                                       [--hash] [--rate BYTES_PER_SEC] [--cut-after BYTES [--change-on-cut]] [--stall-after BYTES]
+                                       [--log-file FILE] [--sendfile]
                                        [--stdin-lifeline] [--max-lifetime-sec 1800]
   - serves DIR (a temp dir by default, removed at exit) read-only to anonymous and, with --user, to that user;
   - --tls: explicit FTPS (AUTH TLS, PBSZ, PROT P) with a certificate made at start (CN localhost, SAN localhost and
@@ -13,7 +14,9 @@ Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls [--tls12]] 
   - --max-logins N: a user's (N+1)th simultaneous login gets 530; --max-cons-per-ip N: pyftpdlib's 421 at connect;
   - --no-rest / --no-size: the server does not know REST / SIZE (500, and FEAT does not list them);
   - --hash: HASH (draft-bryan-ftp-hash, SHA-256) in FEAT; --rate: bytes per second per data connection;
-  - --cut-after N: the first data connection that has sent N bytes is closed (once per process);
+  - --cut-after N: the first data connection that has sent N bytes is closed (once per process); with
+    --change-on-cut the file grows by 1000 bytes and gets a later modification time just before;
+  - --stall-after N: the first data connection that has sent N bytes goes silent, open (once per process);
   - --sendfile: plain ftp sends with sendfile(2), as pyftpdlib does by default (benchmarks; DATA lines then say sent=0);
   - prints 'READY ftp://127.0.0.1:PORT/ dir=DIR' or 'READY ftps://localhost:PORT/ dir=DIR cert=FILE'; then one line per event, on stdout and in --log-file:
       LOG CMD <session> <command line>      (PASS as 'PASS ***')
@@ -34,6 +37,7 @@ log_lock = threading.Lock()
 log_file = None
 sessions = itertools.count(1)
 cut_done = [False]
+stall_done = [False]
 logins = {}
 
 
@@ -53,16 +57,35 @@ class LoggingData:
         super().__init__(sock, cmd_channel)
         self.rt_sent = 0
         self.rt_logged = False
+        self.rt_stalled = False
 
     def send(self, data):
+        if self.rt_stalled:
+            return 0
         sent = super().send(data)
         if sent:
             self.rt_sent += sent
             if args.cut_after and not cut_done[0] and self.rt_sent >= args.cut_after:
                 cut_done[0] = True
                 self.rt_log(False)
+                if args.change_on_cut:
+                    # The file changes while it is downloaded: 1000 bytes more, and a later modification time.
+                    path = self.file_obj.name
+                    with open(path, 'ab') as f:
+                        f.write(os.urandom(1000))
+                    stamp = os.path.getmtime(path) + 10
+                    os.utime(path, (stamp, stamp))
                 # An abrupt end: the socket goes without a TLS close_notify and without 226.
                 self.socket.close() if not hasattr(self.socket, 'sock_shutdown') else self.socket.sock_shutdown(2)
+            elif args.stall_after and not stall_done[0] and self.rt_sent >= args.stall_after:
+                # Silence: the connection stays open and nothing more is sent on it.
+                stall_done[0] = True
+                self.rt_stalled = True
+                log('STALL %s sent=%d' % (self.cmd_channel.rt_session, self.rt_sent))
+                try:
+                    self.ioloop.unregister(self._fileno)
+                except Exception:
+                    pass
         return sent
 
     def handle_ssl_established(self):
@@ -163,6 +186,8 @@ def main():
     ap.add_argument('--hash', action='store_true')
     ap.add_argument('--rate', type=int, default=0)
     ap.add_argument('--cut-after', type=int, default=0)
+    ap.add_argument('--change-on-cut', action='store_true')
+    ap.add_argument('--stall-after', type=int, default=0)
     ap.add_argument('--log-file')
     ap.add_argument('--sendfile', action='store_true')
     ap.add_argument('--stdin-lifeline', action='store_true')

@@ -135,6 +135,37 @@ public sealed class FtpDownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileThatChangesDuringTheDownloadIsStartedOverNotSpliced()
+    {
+        await using var server = await FtpPeer.StartAsync("--cut-after", "1000000", "--change-on-cut");
+        server.Put("growing.bin", 3 * 1024 * 1024);
+        var path = Path.Combine(server.Root, "growing.bin");
+
+        var result = await Engine(server).DownloadAsync(Request(server.For("growing.bin"), temp.File("growing.bin"), 2), 1, default);
+
+        Assert.Equal((3 * 1024 * 1024) + 1000, result.Length);
+        Assert.Equal(Sha256(path), Sha256(temp.File("growing.bin")));
+        Assert.True(result.Restarted);
+        Assert.Contains(Observer.Warnings, w => w.Contains("changed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ADataConnectionThatGoesSilentTimesOutAndIsRetried()
+    {
+        await using var server = await FtpPeer.StartAsync("--stall-after", "500000");
+        var sha = server.Put("quiet.bin", 2 * 1024 * 1024);
+        var request = Request(server.For("quiet.bin"), temp.File("quiet.bin"), 1) with { StallTimeout = TimeSpan.FromSeconds(1) };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        await Engine(server).DownloadAsync(request, 1, default);
+
+        Assert.Equal(sha, Sha256(temp.File("quiet.bin")));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(20));
+        Assert.Equal(2, server.Commands.Count(c => c.Line == "RETR quiet.bin"));
+        Assert.True(server.Commands.Last(c => c.Line.StartsWith("REST ", StringComparison.Ordinal)).Line != "REST 0");
+    }
+
+    [Fact]
     public async Task AnInterruptedDownloadResumesWithRestAndFetchesOnlyTheRest()
     {
         await using var server = await FtpPeer.StartAsync("--rate", "1000000");

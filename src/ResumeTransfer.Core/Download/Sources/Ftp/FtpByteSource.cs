@@ -22,6 +22,7 @@ internal sealed class FtpByteSource : IByteSource
     private readonly FtpConnectionPool pool;
     private readonly FtpTlsHandshakeGate handshakes = new();
     private int warnedNoRanges;
+    private int hashTimedOut;
     private int warnedFewerConnections;
 
     public FtpByteSource(DownloadRequest request, ITransferObserver observer, TimeProvider timeProvider)
@@ -38,6 +39,10 @@ internal sealed class FtpByteSource : IByteSource
         Validate(request);
         address = FtpAddress.Parse(request.Uri);
         DisplayUri = address.Display;
+        if (request.Headers.Count > 0)
+        {
+            observer.OnMessage(TransferMessageLevel.Verbose, $"{DisplayUri}: -Headers apply to http(s) only; FTP has no request headers, so they are not sent.");
+        }
         pool = new FtpConnectionPool(
             request.Connections,
             token => FtpControlConnection.OpenAsync(address, request.Credential, request.StallTimeout, time, certificateCheck, handshakes, token),
@@ -206,7 +211,21 @@ internal sealed class FtpByteSource : IByteSource
         }
 
         var modified = await control.ModifiedAsync(address.Path, cancellationToken).ConfigureAwait(false);
-        var hash = withHash ? await control.Sha256Async(address.Path, cancellationToken).ConfigureAwait(false) : null;
+        string? hash = null;
+        if (withHash && Volatile.Read(ref hashTimedOut) == 0)
+        {
+            try
+            {
+                hash = await control.Sha256Async(address.Path, size, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransientTransferException ex) when (ex.Kind == TransferErrorKind.TransferTimedOut)
+            {
+                // The retry of the probe goes without the hash: SIZE and MDTM still tell most changes.
+                Interlocked.Exchange(ref hashTimedOut, 1);
+                observer.OnMessage(TransferMessageLevel.Verbose, $"{DisplayUri}: the server's hash did not come in time ({ex.Message}); going on without it.");
+                throw;
+            }
+        }
 
         // MDTM is compared by this source on every range (there is no If-Range to send), so it counts as a validator.
         return new RemoteIdentity(size, hash is null ? null : "sha256:" + hash, modified, LastModifiedIsStrong: modified is not null);

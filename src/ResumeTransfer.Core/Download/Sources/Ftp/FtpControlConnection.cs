@@ -20,6 +20,9 @@ namespace ResumeTransfer.Core.Download.Sources.Ftp;
 /// </summary>
 internal sealed class FtpControlConnection : IDisposable
 {
+    /// <summary>The slowest hashing a server is given time for (a busy disk).</summary>
+    public const long ServerHashBytesPerSecond = 20L * 1024 * 1024;
+
     private static readonly Encoding CommandText = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
     private readonly FtpAddress address;
@@ -95,10 +98,14 @@ internal sealed class FtpControlConnection : IDisposable
     /// <param name="command">The command line without CRLF.</param>
     /// <param name="shown">What messages call it (the command without its secret for PASS).</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    public async Task<FtpReply> SendAsync(string command, string? shown, CancellationToken cancellationToken)
+    public Task<FtpReply> SendAsync(string command, string? shown, CancellationToken cancellationToken) =>
+        SendAsync(command, shown, timeout, cancellationToken);
+
+    /// <summary>Sends one command and waits up to <paramref name="replyTimeout"/> for its reply (a server hashing a file needs longer).</summary>
+    public async Task<FtpReply> SendAsync(string command, string? shown, TimeSpan replyTimeout, CancellationToken cancellationToken)
     {
         var bytes = CommandText.GetBytes(command + "\r\n");
-        return await BoundedOwn(shown ?? command, async token =>
+        return await BoundedOwn(shown ?? command, replyTimeout, async token =>
         {
             await stream.WriteAsync(bytes, 0, bytes.Length, token).ConfigureAwait(false);
             await stream.FlushAsync(token).ConfigureAwait(false);
@@ -110,7 +117,7 @@ internal sealed class FtpControlConnection : IDisposable
     public Task WriteAsync(string command, CancellationToken cancellationToken)
     {
         var bytes = CommandText.GetBytes(command + "\r\n");
-        return BoundedOwn(command, async token =>
+        return BoundedOwn(command, timeout, async token =>
         {
             await stream.WriteAsync(bytes, 0, bytes.Length, token).ConfigureAwait(false);
             await stream.FlushAsync(token).ConfigureAwait(false);
@@ -120,7 +127,7 @@ internal sealed class FtpControlConnection : IDisposable
 
     /// <summary>Reads the next reply (the final answer after a 1xx).</summary>
     public Task<FtpReply> ReadReplyAsync(string what, CancellationToken cancellationToken) =>
-        BoundedOwn(what, token => reader.ReadAsync(token), cancellationToken);
+        BoundedOwn(what, timeout, token => reader.ReadAsync(token), cancellationToken);
 
     /// <summary>SIZE in bytes (binary type); null when the server does not do SIZE.</summary>
     public async Task<long?> SizeAsync(string path, CancellationToken cancellationToken)
@@ -150,17 +157,19 @@ internal sealed class FtpControlConnection : IDisposable
 
     /// <summary>
     /// The file's SHA-256 as the server computes it (HASH, else XSHA256, whichever FEAT offers), lower-case hex; null
-    /// when it offers neither or the answer is not a SHA-256.
+    /// when it offers neither or the answer is not a SHA-256. The server reads the whole file first: the reply may
+    /// take the stall timeout plus a second per <see cref="ServerHashBytesPerSecond"/> bytes of <paramref name="size"/>.
     /// </summary>
-    public async Task<string?> Sha256Async(string path, CancellationToken cancellationToken)
+    public async Task<string?> Sha256Async(string path, long? size, CancellationToken cancellationToken)
     {
+        var hashTimeout = timeout + TimeSpan.FromSeconds((size ?? 0) / (double)ServerHashBytesPerSecond);
         if (Features.HashSha256)
         {
             var select = await SendAsync("OPTS HASH SHA-256", null, cancellationToken).ConfigureAwait(false);
             if (select.IsCompletion)
             {
                 // "213 SHA-256 0-49 <hex> <path>"
-                var reply = await SendAsync("HASH " + path, null, cancellationToken).ConfigureAwait(false);
+                var reply = await SendAsync("HASH " + path, null, hashTimeout, cancellationToken).ConfigureAwait(false);
                 var words = reply.Message.Split(' ');
                 return reply.Code == 213 && words.Length >= 3 && string.Equals(words[0], "SHA-256", StringComparison.OrdinalIgnoreCase)
                     ? Sha256Hex(words[2])
@@ -171,7 +180,7 @@ internal sealed class FtpControlConnection : IDisposable
         if (Features.XSha256)
         {
             // "213 <hex>" (ProFTPD's mod_digest adds the path after it)
-            var reply = await SendAsync("XSHA256 " + path, null, cancellationToken).ConfigureAwait(false);
+            var reply = await SendAsync("XSHA256 " + path, null, hashTimeout, cancellationToken).ConfigureAwait(false);
             return reply.Code == 213 ? Sha256Hex(reply.Message.Split(' ')[0]) : HashFailure(reply, "XSHA256 " + path);
         }
 
@@ -342,8 +351,8 @@ internal sealed class FtpControlConnection : IDisposable
             return true;
         }, cancellationToken);
 
-    private Task<T> BoundedOwn<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
-        Bounded(what, timeout, time, Where, socket, async token =>
+    private Task<T> BoundedOwn<T>(string what, TimeSpan limit, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
+        Bounded(what, limit, time, Where, socket, async token =>
         {
             try
             {
@@ -429,7 +438,7 @@ internal sealed class FtpControlConnection : IDisposable
         var turn = await handshakes.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await BoundedOwn("the TLS handshake", async token =>
+            await BoundedOwn("the TLS handshake", timeout, async token =>
             {
                 await AuthenticateAsync(tls, token).ConfigureAwait(false);
                 return true;
