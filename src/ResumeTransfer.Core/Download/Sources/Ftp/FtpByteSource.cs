@@ -98,20 +98,7 @@ internal sealed class FtpByteSource : IByteSource
     /// <inheritdoc />
     public async Task<RangeBody> OpenRangeAsync(long offset, long? endInclusive, RemoteIdentity expected, CancellationToken cancellationToken)
     {
-        if (offset < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset));
-        }
-
-        if (endInclusive is { } last && last < offset)
-        {
-            throw new ArgumentOutOfRangeException(nameof(endInclusive));
-        }
-
-        if (expected is null)
-        {
-            throw new ArgumentNullException(nameof(expected));
-        }
+        RangeArguments.Check(offset, endInclusive, expected);
 
         var control = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
         var handedOver = false;
