@@ -79,6 +79,20 @@ public sealed class FtpDownloadTests : IDisposable
         Assert.All(server.TlsReuse, Assert.True);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task TinyFilesDownload(int size)
+    {
+        await using var server = await FtpPeer.StartAsync();
+        var sha = server.Put("tiny.bin", size);
+
+        var result = await Engine(server).DownloadAsync(Request(server.For("tiny.bin"), temp.File("tiny.bin"), 4), 1, default);
+
+        Assert.Equal(size, result.Length);
+        Assert.Equal(sha, Sha256(temp.File("tiny.bin")));
+    }
+
     [Fact]
     public async Task AnUntrustedCertificateFailsAtOnceWithoutRetrying()
     {

@@ -69,6 +69,8 @@ internal sealed class FtpAddress
         }
 
         var port = uri.IsDefaultPort || uri.Port <= 0 ? 21 : uri.Port;
-        return new FtpAddress(uri.IdnHost, port, secure, path, HttpOrigin.ForDisplay(uri));
+        // The name as DNS and TLS want it: punycode for international names, an IPv6 address without its brackets.
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.DnsSafeHost : uri.IdnHost;
+        return new FtpAddress(host, port, secure, path, HttpOrigin.ForDisplay(uri));
     }
 }

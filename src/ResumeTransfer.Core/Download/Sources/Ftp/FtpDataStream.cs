@@ -94,12 +94,15 @@ internal sealed class FtpDataStream : ReadOnlyStream
         }
 
         int read;
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token, cancellationToken))
+        // The engine reads with the token the range was opened with, which the watchdog already follows: no linked
+        // source per read then.
+        var own = !cancellationToken.CanBeCanceled || cancellationToken == openToken;
+        using (var linked = own ? null : CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token, cancellationToken))
         {
             watchdog.Arm();
             try
             {
-                read = await data.ReadAsync(buffer, offset, count, linked.Token).ConfigureAwait(false);
+                read = await data.ReadAsync(buffer, offset, count, linked?.Token ?? watchdog.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not TransferException && FtpFailures.IsTransport(ex))
             {
