@@ -19,6 +19,7 @@ $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'ProcessTreeMeter.ps1')
 . (Join-Path $PSScriptRoot 'TargetReport.ps1')
 . (Join-Path $PSScriptRoot 'UploadKillScenario.ps1')
+. (Join-Path $PSScriptRoot 'FtpBenchmark.ps1')
 . (Join-Path $PSScriptRoot '../tests/peers/nginx.ps1')
 
 $ModulePath = (Resolve-Path $ModulePath).Path
@@ -281,6 +282,9 @@ try {
             RefetchedPercent = [math]::Round(100 * $refetched / $killSize, 2)
         })
     }
+
+    # 7b. FTP (bench/FtpBenchmark.ps1): one connection against curl ftp://, whole process and inside one warm pwsh.
+    $rows.AddRange(@(Invoke-FtpBenchmark -ModulePath $ModulePath -Work $work -Bytes $bigSize -Runs $Runs))
 
     # 8. Uploads: tus against tus-js-client, S3 multipart to Swift s3api against @aws-sdk/lib-storage.
     if (Get-Command node -ErrorAction SilentlyContinue) {

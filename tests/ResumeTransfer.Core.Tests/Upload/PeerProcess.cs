@@ -68,13 +68,20 @@ public sealed class PeerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a python launcher from tests/peers with Debian's /usr/bin/python3 (python3-swift lives there).</summary>
-    public static Task<PeerProcess> StartPythonAsync(string script, params string[] arguments)
+    public static Task<PeerProcess> StartPythonAsync(string script, params string[] arguments) =>
+        StartDebianPythonAsync(script, "swift", "python3-swift", arguments);
+
+    /// <summary>
+    /// Starts a python launcher from tests/peers with Debian's /usr/bin/python3, after checking that the Debian package
+    /// <paramref name="package"/> installed the module <paramref name="module"/> there.
+    /// </summary>
+    public static Task<PeerProcess> StartDebianPythonAsync(string script, string module, string package, params string[] arguments)
     {
         var peers = PeersDirectory;
-        if (!File.Exists("/usr/lib/python3/dist-packages/swift/__init__.py"))
+        if (!File.Exists($"/usr/lib/python3/dist-packages/{module}/__init__.py"))
         {
             throw new InvalidOperationException(
-                "OpenStack Swift is not installed: run `apt-get install -y --no-install-recommends python3-swift` (.ci/run does this).");
+                $"The Python module '{module}' is not installed: run `apt-get install -y --no-install-recommends {package}` (.ci/run does this).");
         }
 
         return StartAsync("/usr/bin/python3", peers, TimeSpan.FromSeconds(60), new[] { Path.Combine(peers, script) }.Concat(arguments).ToArray());

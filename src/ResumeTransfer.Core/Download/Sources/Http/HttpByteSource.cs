@@ -160,20 +160,7 @@ public sealed class HttpByteSource : IByteSource, IOpeningProbe
     /// <remarks>The returned body's reads are also cancelled by <paramref name="cancellationToken"/>.</remarks>
     public async Task<RangeBody> OpenRangeAsync(long offset, long? endInclusive, RemoteIdentity expected, CancellationToken cancellationToken)
     {
-        if (offset < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset));
-        }
-
-        if (endInclusive is { } end && end < offset)
-        {
-            throw new ArgumentOutOfRangeException(nameof(endInclusive));
-        }
-
-        if (expected is null)
-        {
-            throw new ArgumentNullException(nameof(expected));
-        }
+        RangeArguments.Check(offset, endInclusive, expected);
 
         var start = Volatile.Read(ref resolvedUri) ?? requestUri;
         var sent = await sender.SendAsync(start, offset, endInclusive, expected, cancellationToken).ConfigureAwait(false);
