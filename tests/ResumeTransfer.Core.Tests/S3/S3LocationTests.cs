@@ -1,7 +1,7 @@
-using ResumeTransfer.Core.Upload.S3;
+using ResumeTransfer.Core.S3;
 using Xunit;
 
-namespace ResumeTransfer.Core.Tests.Upload;
+namespace ResumeTransfer.Core.Tests.S3;
 
 public sealed class S3LocationTests
 {
