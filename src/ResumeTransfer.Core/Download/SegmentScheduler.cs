@@ -113,6 +113,12 @@ internal sealed class SegmentScheduler
                 for (long k = 1; k < pieces; k++)
                 {
                     var boundary = Align(segment.Next + (remaining * k / pieces));
+                    if (boundary <= previous.Next)
+                    {
+                        // Rounded down to the piece's own start (a coarse grid: an object's parts): the next boundary up.
+                        boundary += alignment;
+                    }
+
                     if (boundary <= previous.Next || boundary >= end)
                     {
                         continue;

@@ -17,8 +17,9 @@ public sealed record SegmentGrid(long MinimumBytes, long Alignment)
     public static SegmentGrid Default { get; } = new(MiB, 4096);
 
     /// <summary>
-    /// Ranges of whole parts of <paramref name="partBytes"/> (the part size an object was stored with), at least
-    /// <paramref name="minimumBytes"/> long: each range starts on a part boundary.
+    /// Ranges of whole parts of <paramref name="partBytes"/> (the part size an object was stored with, or a fixed block
+    /// size), at least <paramref name="minimumBytes"/> long: each range starts on a part boundary, and only the last range
+    /// of the file may be shorter than the minimum.
     /// </summary>
     public static SegmentGrid Parts(long partBytes, long minimumBytes)
     {

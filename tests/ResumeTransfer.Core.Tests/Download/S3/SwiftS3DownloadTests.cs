@@ -37,9 +37,10 @@ public sealed class SwiftS3DownloadTests : S3DownloadTestBase<SwiftS3Peer>
         Assert.Equal(length, result.BytesDownloaded);
         Assert.Equal(connections, result.Connections);
         Assert.False(File.Exists(target + ".rtstate"));
-        // A single-part object: ranges of at least 8 MiB (the last piece may be what is left).
+        // A single-part object: ranges of whole 8 MiB blocks (the last one takes what is left).
         var ranges = watched!.Ranges;
         Assert.Equal(connections, ranges.Count);
+        Assert.All(ranges, r => Assert.Equal(0, r.Offset % S3ByteSourceMinimum));
         Assert.All(ranges.Where(r => r.End != length - 1), r => Assert.True(r.End - r.Offset + 1 >= S3ByteSourceMinimum, $"range {r.Offset}-{r.End}"));
     }
 

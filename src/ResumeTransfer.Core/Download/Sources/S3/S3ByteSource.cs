@@ -17,12 +17,12 @@ namespace ResumeTransfer.Core.Download.Sources.S3;
 /// from its Content-Range, ETag, Last-Modified; its error document tells a missing bucket from a missing key), every
 /// range a GetObject conditioned on the ETag first seen (If-Match), so an object overwritten mid-download answers 412
 /// and the kernel starts over instead of splicing two versions. Ranges follow the object's part size
-/// (<see cref="S3PartLayout"/>), else they are at least <see cref="UnpartedMinimumBytes"/>.
+/// (<see cref="S3PartLayout"/>), else they are whole blocks of <see cref="UnpartedMinimumBytes"/> (only the last may be shorter).
 /// </summary>
 /// <remarks>Thread-safe: the engine opens ranges from several connections at once over the one client.</remarks>
 internal sealed class S3ByteSource : IByteSource
 {
-    /// <summary>The smallest range of an object with no known part size (a request per 8 MiB keeps its cost small).</summary>
+    /// <summary>The block ranges of an object with no known part size are cut in (a request per 8 MiB or more keeps its cost small).</summary>
     public const long UnpartedMinimumBytes = 8 * 1024 * 1024;
 
     private readonly DownloadRequest request;
@@ -184,7 +184,7 @@ internal sealed class S3ByteSource : IByteSource
     {
         if (identity.Length is not { } total || S3PartLayout.PartCountFromETag(identity.ETag) is not { } parts)
         {
-            return new SegmentGrid(UnpartedMinimumBytes, SegmentGrid.Default.Alignment);
+            return SegmentGrid.Parts(UnpartedMinimumBytes, UnpartedMinimumBytes);
         }
 
         long? partBytes = null;
