@@ -58,7 +58,9 @@ def throttle_part_uploads(delay):
 
 def watch_object_gets(rate, log_gets):
     # --get-rate / --log-gets: an object GET (path /bucket/key, no query) is logged and its body throttled.
+    # run_wsgi points fds 0-2 at /dev/null (capture_stdio): the log goes to a copy of stdout made before that.
     import eventlet
+    log_fd = os.dup(1) if log_gets else None
     from swift.common.middleware.s3api.s3api import S3ApiMiddleware
     handle = S3ApiMiddleware.__call__
 
@@ -69,7 +71,8 @@ def watch_object_gets(rate, log_gets):
         if not is_get:
             return handle(self, env, start_response)
         if log_gets:
-            print(f"GET {path} range={env.get('HTTP_RANGE', '-')} if-match={env.get('HTTP_IF_MATCH', '-')}", flush=True)
+            line = f"GET {path} range={env.get('HTTP_RANGE', '-')} if-match={env.get('HTTP_IF_MATCH', '-')}\n"
+            os.write(log_fd, line.encode('utf-8', 'replace'))
         result = handle(self, env, start_response)
         if rate <= 0:
             return result
