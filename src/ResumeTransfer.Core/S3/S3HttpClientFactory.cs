@@ -41,7 +41,20 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
 
     public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
 
-    public override string GetConfigUniqueString(IClientConfig clientConfig) => nameof(S3HttpClientFactory);
+    /// <summary>
+    /// The SDK shares one HttpClient among the S3 clients whose configs give the same string: it names every setting
+    /// <see cref="CreateHttpClient"/> reads, so a download with -Connections 1 never leaves its one-connection pool to a
+    /// later transfer of the session that asked for more.
+    /// </summary>
+    public override string GetConfigUniqueString(IClientConfig clientConfig) =>
+        clientConfig is null
+            ? throw new ArgumentNullException(nameof(clientConfig))
+            : string.Join(
+                ":",
+                nameof(S3HttpClientFactory),
+                clientConfig.MaxConnectionsPerServer?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default",
+                clientConfig.Timeout?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default",
+                clientConfig.AllowAutoRedirect ? "redirects" : "no-redirects");
 
     /// <summary>Replaces each response's body by one that fails past the limit, however the SDK reads it.</summary>
     private sealed class BoundedAnswers : DelegatingHandler

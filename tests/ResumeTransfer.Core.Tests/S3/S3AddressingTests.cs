@@ -55,3 +55,20 @@ public sealed class S3ClientFactoryTests
         Assert.Contains(Uri.EscapeDataString(scope), url, StringComparison.Ordinal);
     }
 }
+
+public sealed class S3HttpClientFactoryTests
+{
+    [Fact]
+    public void ClientsWithAnotherConnectionLimitDoNotShareAnHttpClient()
+    {
+        var factory = new S3HttpClientFactory();
+        var one = new Amazon.S3.AmazonS3Config { MaxConnectionsPerServer = 1, Timeout = TimeSpan.FromMinutes(10) };
+        var four = new Amazon.S3.AmazonS3Config { MaxConnectionsPerServer = 4, Timeout = TimeSpan.FromMinutes(10) };
+        var alsoFour = new Amazon.S3.AmazonS3Config { MaxConnectionsPerServer = 4, Timeout = TimeSpan.FromMinutes(10) };
+        var unlimited = new Amazon.S3.AmazonS3Config { Timeout = TimeSpan.FromMinutes(10) };
+
+        Assert.NotEqual(factory.GetConfigUniqueString(one), factory.GetConfigUniqueString(four));
+        Assert.NotEqual(factory.GetConfigUniqueString(four), factory.GetConfigUniqueString(unlimited));
+        Assert.Equal(factory.GetConfigUniqueString(four), factory.GetConfigUniqueString(alsoFour));
+    }
+}

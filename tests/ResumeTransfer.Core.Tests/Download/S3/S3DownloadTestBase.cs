@@ -73,6 +73,49 @@ public abstract class S3DownloadTestBase<TPeer> : IClassFixture<TPeer>, IDisposa
     internal DownloadEngine Engine(Func<IByteSource, WatchedByteSource> watch) =>
         new(request => watch(new S3ByteSource(request, Observer, TimeProvider.System)), TimeProvider.System, Observer);
 
+    /// <summary>
+    /// Stores <paramref name="length"/> bytes at <paramref name="key"/>, downloads them over <paramref name="connections"/>
+    /// and checks the SHA-256, the bytes moved and the connections used; returns the ranges asked for.
+    /// </summary>
+    internal async Task<IReadOnlyList<(long Offset, long? End)>> DownloadWholeAsync(string key, long length, int seed, int connections)
+    {
+        var sha = await PutAsync(key, length, seed);
+        var target = Dir.File($"whole-{seed}-{connections}.bin");
+        WatchedByteSource? watched = null;
+
+        var result = await Engine(s => watched = new WatchedByteSource(s)).DownloadAsync(Request(key, target, connections), 1, CancellationToken.None);
+
+        Assert.Equal(sha, Sha256Of(target));
+        Assert.Equal(sha, result.Hash);
+        Assert.Equal(length, result.BytesDownloaded);
+        Assert.Equal(connections, result.Connections);
+        Assert.False(File.Exists(target + ".rtstate"));
+        return watched!.Ranges;
+    }
+
+    /// <summary>
+    /// Downloads a 24 MiB object over <paramref name="connections"/> and replaces it (same length, other bytes) just before
+    /// the second range is asked for: the download must end with the new object's bytes only, having started over.
+    /// </summary>
+    internal async Task<WatchedByteSource> OverwriteDuringDownloadAsync(string key, int connections, int seed)
+    {
+        var length = 24 * MiB;
+        await PutAsync(key, length, seed);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(Content(length, seed + 1)));
+        var target = Dir.File($"during-{seed}.bin");
+        WatchedByteSource? watched = null;
+
+        var result = await Engine(s => watched = new WatchedByteSource(s)
+        {
+            BeforeOpen = (2, async () => await PutAsync(key, length, seed + 1)),
+        }).DownloadAsync(Request(key, target, connections), 1, CancellationToken.None);
+
+        Assert.Equal(sha, Sha256Of(target));
+        Assert.True(result.Restarted);
+        Assert.Contains(Observer.Warnings, m => m.Contains("the remote file changed", StringComparison.Ordinal));
+        return watched!;
+    }
+
     protected static string Sha256Of(string path)
     {
         using var file = File.OpenRead(path);

@@ -11,8 +11,9 @@ using Xunit;
 namespace ResumeTransfer.Core.Tests.Download.S3;
 
 /// <summary>
-/// What neither Swift nor s3rver answers: 503 SlowDown with Retry-After (the download waits as long as asked, then
-/// continues), and a key whose name needs escaping. A real Kestrel server that speaks just enough S3.
+/// What neither Swift nor s3rver answers or shows: 503 SlowDown with Retry-After (the download waits as long as asked,
+/// then continues), a key whose name needs escaping, and how many GetObjects are in flight at once. A real Kestrel
+/// server that speaks just enough S3.
 /// </summary>
 public sealed class S3ThrottlingTests : IDisposable
 {
@@ -70,8 +71,53 @@ public sealed class S3ThrottlingTests : IDisposable
         Assert.Equal(result.Length, content.Length);
     }
 
-    /// <summary>Answers a ranged GetObject with 206 and Content-Range, honouring If-Match.</summary>
-    private static async Task ServeRangeAsync(HttpContext context, byte[] content)
+    [Fact]
+    public async Task ADownloadWithMoreConnectionsAfterOneWithOneGetsThemAll()
+    {
+        // The SDK shares HttpClients among S3 clients with the same config string: a one-connection pool must not be.
+        var content = new byte[24 * 1024 * 1024];
+        new Random(6).NextBytes(content);
+        var inFlight = 0;
+        var most = 0;
+        await using var server = await S3FaultServer.StartAsync(async context =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            lock (content)
+            {
+                most = Math.Max(most, now);
+            }
+
+            try
+            {
+                await ServeRangeAsync(context, content, delayPerChunk: TimeSpan.FromMilliseconds(2));
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        });
+        DownloadRequest Request(string name, int connections) => new()
+        {
+            Uri = new Uri($"s3://{S3FaultServer.Bucket}/object.bin"),
+            OutputPath = dir.File(name),
+            Endpoint = server.Endpoint,
+            Credential = new NetworkCredential("test", "test"),
+            Connections = connections,
+        };
+        var engine = new DownloadEngine(client, TimeProvider.System, observer);
+
+        await engine.DownloadAsync(Request("one.bin", 1), 1, CancellationToken.None);
+        Assert.Equal(1, most);
+        most = 0;
+        var result = await engine.DownloadAsync(Request("three.bin", 3), 2, CancellationToken.None);
+
+        Assert.Equal(3, result.Connections);
+        Assert.Equal(3, most);
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(await File.ReadAllBytesAsync(dir.File("three.bin"))));
+    }
+
+    /// <summary>Answers a ranged GetObject with 206 and Content-Range, honouring If-Match; optionally slowly (64 KiB at a time).</summary>
+    private static async Task ServeRangeAsync(HttpContext context, byte[] content, TimeSpan delayPerChunk = default)
     {
         var range = context.Request.Headers.Range.ToString();
         if (context.Request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch && ifMatch != ETag)
@@ -88,6 +134,13 @@ public sealed class S3ThrottlingTests : IDisposable
         context.Response.Headers.LastModified = "Sun, 06 Dec 2026 10:00:00 GMT";
         context.Response.Headers.ContentRange = $"bytes {first}-{last}/{content.Length}";
         context.Response.ContentLength = last - first + 1;
-        await context.Response.Body.WriteAsync(content.AsMemory((int)first, (int)(last - first + 1)));
+        for (var at = first; at <= last; at += 64 * 1024)
+        {
+            await context.Response.Body.WriteAsync(content.AsMemory((int)at, (int)Math.Min(64 * 1024, last - at + 1)));
+            if (delayPerChunk > TimeSpan.Zero)
+            {
+                await Task.Delay(delayPerChunk);
+            }
+        }
     }
 }
