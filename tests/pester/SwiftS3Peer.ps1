@@ -97,7 +97,8 @@ function Invoke-SwiftS3Put {
     # Stores $InFile at $Key with one S3 PUT signed with AWS signature version 2, so that the objects the download tests
     # read were not written by the module (or the AWS SDK) under test.
     param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [string] $Key, [Parameter(Mandatory)] [string] $InFile)
-    $resource = "/$($Peer.Bucket)/$Key"
+    # The path as sent (each key segment escaped) is what SigV2 signs.
+    $resource = "/$($Peer.Bucket)/" + (($Key -split '/' | ForEach-Object { [uri]::EscapeDataString($_) }) -join '/')
     $date = [DateTime]::UtcNow.ToString('r')
     $type = 'application/octet-stream'
     $hmac = [System.Security.Cryptography.HMACSHA1]::new([System.Text.Encoding]::UTF8.GetBytes($Peer.SecretKey))
