@@ -97,7 +97,7 @@ internal static class S3Failures
             return new TransientTransferException(TransferErrorKind.HttpError, $"{what}: S3 answered {detail}. This is usually temporary.", ex, RetryAfter(ex)) { StatusCode = code };
         }
 
-        if (code == 404)
+        if (code == 404 && (string.IsNullOrEmpty(ex.ErrorCode) || ex.ErrorCode == "NotFound"))
         {
             // A HEAD's 404 has no error document to tell the bucket from the key.
             return new TransferException(TransferErrorKind.NotFound, $"{what}: S3 found nothing there ({detail}). Check the bucket and key of the s3:// address and -Endpoint.", ex) { StatusCode = code };
