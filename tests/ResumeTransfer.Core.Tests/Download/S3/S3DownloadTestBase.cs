@@ -88,7 +88,7 @@ public abstract class S3DownloadTestBase<TPeer> : IClassFixture<TPeer>, IDisposa
         Assert.Equal(sha, Sha256Of(target));
         Assert.Equal(sha, result.Hash);
         Assert.Equal(length, result.BytesDownloaded);
-        Assert.Equal(connections, result.Connections);
+        Assert.Equal(length == 0 ? 0 : connections, result.Connections); // an empty object needs no range
         Assert.False(File.Exists(target + ".rtstate"));
         return watched!.Ranges;
     }

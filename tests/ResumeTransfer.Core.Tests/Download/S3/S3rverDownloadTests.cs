@@ -28,6 +28,13 @@ public sealed class S3rverDownloadTests : S3DownloadTestBase<S3rverPeer>
     }
 
     [Fact]
+    public async Task DownloadsAnEmptyObject()
+    {
+        var ranges = await DownloadWholeAsync("empty/zero.bin", 0, seed: 90, connections: 4);
+        Assert.Empty(ranges);
+    }
+
+    [Fact]
     public async Task AnObjectOverwrittenDuringTheDownloadIsDetectedAndStartedOver()
     {
         await OverwriteDuringDownloadAsync("overwrite/during.bin", connections: 3, seed: 20);

@@ -34,6 +34,13 @@ public sealed class SwiftS3DownloadTests : S3DownloadTestBase<SwiftS3Peer>
     }
 
     [Fact]
+    public async Task DownloadsAnEmptyObject()
+    {
+        var ranges = await DownloadWholeAsync("empty/zero.bin", 0, seed: 90, connections: 4);
+        Assert.Empty(ranges);
+    }
+
+    [Fact]
     public async Task RangesOfAMultipartObjectStartOnItsPartBoundaries()
     {
         const long part = 5 * MiB;

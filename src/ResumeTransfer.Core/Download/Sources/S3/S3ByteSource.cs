@@ -54,18 +54,28 @@ internal sealed class S3ByteSource : IByteSource
     public async Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken)
     {
         var probe = new GetObjectRequest { BucketName = location.Bucket, Key = location.Key, ByteRange = new ByteRange(0, 0) };
-        RemoteIdentity identity;
+        RemoteIdentity? identity = null;
         try
         {
             using var response = await SendAsync(probe, $"Probing {where}", cancellationToken).ConfigureAwait(false);
-            var total = response.HttpStatusCode == HttpStatusCode.PartialContent
-                ? ReadRange(response).CompleteLength
-                : response.ContentLength;
-            identity = IdentityOf(response, total);
+            if (response.HttpStatusCode != HttpStatusCode.PartialContent)
+            {
+                identity = IdentityOf(response, response.ContentLength);
+            }
+            else if (ContentRangeHeader.TryParse(response.ContentRange, out var range) && !range.IsUnsatisfied && range.CompleteLength is { } total)
+            {
+                identity = IdentityOf(response, total);
+            }
+
+            // else a 206 whose Content-Range cannot be (s3rver answers "bytes 0-0/0" for an empty object): the HEAD says.
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
             // Not even byte 0: an empty object. Its HEAD has the ETag.
+        }
+
+        if (identity is null)
+        {
             var head = await HeadAsync(partNumber: null, cancellationToken).ConfigureAwait(false);
             identity = new RemoteIdentity(head.ContentLength, head.ETag, ToOffset(head.LastModified), LastModifiedIsStrong: false);
         }
