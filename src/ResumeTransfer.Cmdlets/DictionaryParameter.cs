@@ -21,6 +21,9 @@ internal static class DictionaryParameter
     /// <summary>Converts -Metadata to strings; throws <see cref="TransferException"/> (InvalidArgument) for unusable entries.</summary>
     public static IReadOnlyDictionary<string, string> Metadata(IDictionary? metadata) => Convert(metadata, "-Metadata", "metadata key", "'owner' or 'build-id'");
 
+    /// <summary>Converts -ChunkApiFields to strings; throws <see cref="TransferException"/> (InvalidArgument) for unusable entries.</summary>
+    public static IReadOnlyDictionary<string, string> ChunkApiFields(IDictionary? fields) => Convert(fields, "-ChunkApiFields", "field", "chunk = 'index'");
+
     private static Dictionary<string, string> Convert(IDictionary? entries, string parameter, string what, string example)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

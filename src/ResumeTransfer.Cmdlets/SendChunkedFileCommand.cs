@@ -6,6 +6,7 @@ using ResumeTransfer.Core;
 using ResumeTransfer.Core.S3;
 using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
+using ResumeTransfer.Core.Upload.ChunkApi;
 
 namespace ResumeTransfer.Cmdlets;
 
@@ -23,6 +24,7 @@ namespace ResumeTransfer.Cmdlets;
 public sealed class SendChunkedFileCommand : TransferCmdlet
 {
     private IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
+    private ChunkApiProfileOptions chunkApi = new();
 
     /// <summary>Creates the cmdlet with its default of <see cref="UploadRequest.DefaultConnections"/> connections.</summary>
     public SendChunkedFileCommand()
@@ -61,6 +63,25 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
     [ValidateNotNullOrEmpty]
     public string? ContentType { get; set; }
 
+    /// <summary>
+    /// Chunk API: the convention of a server that already exists. Standard (the default) is docs/chunk-api.md; Seed is
+    /// the five-field form with a merge call and no status call; Flow and Resumable are flow.js and resumable.js servers.
+    /// </summary>
+    [Parameter]
+    public ChunkApiProfile ChunkApiProfile { get; set; }
+
+    /// <summary>Chunk API: the server's names for the profile's fields, e.g. @{ chunk = 'index'; file = 'blob' }. Alone it means -ChunkApiProfile Seed.</summary>
+    [Parameter]
+    public Hashtable? ChunkApiFields { get; set; }
+
+    /// <summary>Chunk API: the number of the first chunk, 0 or 1 (Seed 0, Flow and Resumable 1 by default).</summary>
+    [Parameter]
+    public int? ChunkApiNumberBase { get; set; }
+
+    /// <summary>Chunk API, Seed: the merge call's path relative to -Uri (default merge: POST URI/merge?filename=NAME).</summary>
+    [Parameter]
+    public string? ChunkApiMergePath { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
@@ -77,6 +98,8 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
         {
             ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, Metadata));
         }
+
+        ReadChunkApiProfileOptions();
 
         CreateRunner("Uploading");
     }
@@ -137,7 +160,35 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
             Connections = Connections,
             Metadata = metadata,
             ContentType = ContentType,
+            ChunkApi = chunkApi,
         });
+    }
+
+    /// <summary>The chunk API profile and field map, checked before anything is sent.</summary>
+    private void ReadChunkApiProfileOptions()
+    {
+        try
+        {
+            chunkApi = new ChunkApiProfileOptions
+            {
+                Profile = ChunkApiProfile,
+                Fields = DictionaryParameter.ChunkApiFields(ChunkApiFields),
+                NumberBase = ChunkApiNumberBase,
+                MergePath = ChunkApiMergePath,
+            };
+            if (chunkApi.IsCustom && Protocol is not (UploadProtocolKind.Auto or UploadProtocolKind.ChunkApi))
+            {
+                throw new TransferException(
+                    TransferErrorKind.InvalidArgument,
+                    $"-ChunkApiProfile, -ChunkApiFields, -ChunkApiNumberBase and -ChunkApiMergePath are for chunk API servers, not -Protocol {Protocol}. Leave them out, or use -Protocol ChunkApi.");
+            }
+
+            chunkApi.Validate(metadata);
+        }
+        catch (TransferException ex)
+        {
+            ThrowTerminatingError(ErrorRecordFactory.FromTransferException(ex, ChunkApiFields ?? (object)ChunkApiProfile));
+        }
     }
 
     /// <summary>Where the file goes, for -WhatIf/-Confirm: the S3 object (prefix resolved) or the http(s) address.</summary>

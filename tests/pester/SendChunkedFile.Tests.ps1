@@ -15,6 +15,7 @@ BeforeAll {
     . $PSScriptRoot/TusPeer.ps1
     . $PSScriptRoot/SwiftS3Peer.ps1
     . $PSScriptRoot/UploadStateFile.ps1
+    . $PSScriptRoot/ExistingChunkServer.ps1
     $ModulePath = [System.IO.Path]::GetFullPath("$PSScriptRoot/../../out/ResumeTransfer")
     Import-Module $ModulePath -Force
     $ProgressPreference = 'SilentlyContinue'
@@ -232,6 +233,30 @@ Describe 'Send-ChunkedFile' {
             # (The standalone test server has no HTTP log of chunk requests; the SDK-hosted test counts them.)
             $result.BytesSkipped | Should -Be ($held * $chunk)
             $result.BytesSent + $result.BytesSkipped | Should -Be $size
+        }
+
+        It 'uploads a source changed between kill -9 and -Resume anew, and abandons the old upload on the server' {
+            $size = 16MB
+            $chunk = 64KB
+            $source = New-SourceFile (Join-Path $TestDrive 'kill-changed.bin') $size -Seed 15
+            $state = "$source.rtupload"
+            $killed = Stop-UploadMidway -StatePath $state -LogPath (Join-Path $TestDrive 'kill-changed-child.log') -MinimumParts 8 -Command (
+                "Send-ChunkedFile -Path '$source' -Uri '$ChunkApi' -ChunkSize $chunk -Connections 2")
+            $killed.Parts | Should -BeLessThan ($size / $chunk)
+            Join-Path $ChunkStorage $killed.UploadId | Should -Exist
+            New-SourceFile $source $size -Seed 16 | Out-Null
+            (Get-Item -LiteralPath $source).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(1)
+
+            $result = Send-ChunkedFile -Path $source -Uri $ChunkApi -ChunkSize $chunk -Connections 2 -Resume -PassThru -WarningVariable warned -WarningAction SilentlyContinue
+
+            $result.Restarted | Should -BeTrue
+            $result.UploadId | Should -Not -Be $killed.UploadId
+            $result.Verified | Should -BeTrue
+            ($warned | Out-String) | Should -BeLike '*changed since its upload*'
+            $result.BytesSent | Should -Be $size
+            Get-Sha256 (Get-ChunkApiMergedFile $result.UploadId 'kill-changed.bin') | Should -Be (Get-Sha256 $source)
+            # The old upload was abandoned (DELETE): its chunks of the old contents are gone from the server.
+            Join-Path $ChunkStorage $killed.UploadId | Should -Not -Exist
         }
     }
 
@@ -451,9 +476,185 @@ Describe 'Send-ChunkedFile' {
         }
     }
 
+    Context 'chunk servers that already exist (-ChunkApiProfile Seed: a receiver written to the brief; Flow: the flow.js sample)' {
+        BeforeAll {
+            function Get-StoredSha256($Server, $Result, [string] $Name) {
+                # What the server made of the upload: the Seed receiver's merged file, the flow.js sample's own download.
+                if ($Server.Kind -eq 'Flow') { return Get-FlowAssembledSha256 $Server $Result.UploadId }
+                Get-Sha256 (Join-Path $Server.Directory "files/$Name")
+            }
+            function Get-ChunkPosts($Server) { @(Get-ExistingChunkServerLog $Server | Where-Object { $_.Method -eq 'POST' -and $_.Path -eq '/upload' }) }
+            function Get-HeldChunks($Server, [string] $Name, [string] $Identifier) {
+                # The chunk numbers the server stores: its storage is the truth (a chunk stored as the kill cut its
+                # connection may never have been answered, so never logged).
+                if ($Server.Kind -eq 'Flow') {
+                    return @(Get-ChildItem -LiteralPath (Join-Path $Server.Directory 'tmp') -Filter "flow-$Identifier.*" | ForEach-Object { [int]$_.Extension.TrimStart('.') })
+                }
+                @(Get-ChildItem -LiteralPath (Join-Path $Server.Directory "chunks/$Name") -File | Where-Object Name -Match '^\d+$' | ForEach-Object { [int]$_.Name })
+            }
+        }
+
+        It '<Kind>: uploads a whole file to the SHA-256 of the source and says Verified False' -ForEach @(
+            @{ Kind = 'Seed'; First = 0 }
+            @{ Kind = 'Flow'; First = 1 }
+        ) {
+            $server = Start-ExistingChunkServer -Kind $Kind -Directory (Join-Path $TestDrive "$Kind-whole-store")
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive "$Kind-whole.bin") (5MB + 300000) -Seed 21
+                $result = Send-ChunkedFile $source $server.Url -ChunkApiProfile $Kind -ChunkSize 1MB -PassThru
+
+                $result.Verified | Should -BeFalse
+                $result.Protocol | Should -Be 'ChunkApi'
+                $result.BytesSent | Should -Be (5MB + 300000)
+                Get-StoredSha256 $server $result "$Kind-whole.bin" | Should -Be (Get-Sha256 $source)
+                # Seed: ceil(size / chunk) chunks from 0; Flow: floor(size / chunk) from 1, the last taking the remainder.
+                $count = if ($Kind -eq 'Flow') { 5 } else { 6 }
+                Wait-ExistingChunkServerQuiet $server
+                (Get-ChunkPosts $server).Chunk | Sort-Object | Should -Be ($First..($First + $count - 1))
+                "$source.rtupload" | Should -Not -Exist
+            }
+            finally { Stop-ExistingChunkServer $server }
+        }
+
+        It '<Kind>: resumes with -Resume after kill -9, sending at most one chunk per connection again' -ForEach @(
+            @{ Kind = 'Seed'; Says = '*cannot be asked which chunks it holds*' }
+            @{ Kind = 'Flow'; Says = '*asking the server (GET) about each of the others*' }
+        ) {
+            $size = 3MB
+            $chunk = 64KB
+            $connections = 2
+            $total = $size / $chunk
+            # Each chunk POST waits 40 ms on the server, so the upload lasts about 1 s per 50 chunks and the kill lands midway.
+            $server = Start-ExistingChunkServer -Kind $Kind -Directory (Join-Path $TestDrive "$Kind-kill-store") -DelayMs 40
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive "$Kind-kill.bin") $size -Seed 22
+                $state = "$source.rtupload"
+                $killed = Stop-UploadMidway -StatePath $state -LogPath (Join-Path $TestDrive "$Kind-kill-child.log") -MinimumParts 8 -Command (
+                    "Send-ChunkedFile -Path '$source' -Uri '$($server.Url)' -ChunkApiProfile $Kind -ChunkSize $chunk -Connections $connections")
+                $killed.Parts | Should -BeLessThan $total
+                Wait-ExistingChunkServerQuiet $server
+                $first = Get-ChunkPosts $server
+                $heldFirst = Get-HeldChunks $server "$Kind-kill.bin" $killed.UploadId
+                # The state never claims a chunk the server did not acknowledge (Seed numbers from 0, Flow from 1).
+                $base = if ($Kind -eq 'Flow') { 0 } else { 1 }
+                foreach ($n in $killed.PartNumbers) { $heldFirst | Should -Contain ($n - $base) }
+
+                $verbose = Send-ChunkedFile -Path $source -Uri $server.Url -ChunkApiProfile $Kind -ChunkSize $chunk -Connections $connections -Resume -PassThru -Verbose 4>&1
+                $result = $verbose | Where-Object { $_ -is [ResumeTransfer.Core.Upload.UploadResult] }
+
+                $result.UploadId | Should -Be $killed.UploadId
+                $result.Restarted | Should -BeFalse
+                $result.Verified | Should -BeFalse
+                ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String -Width 400) | Should -BeLike $Says
+                Get-StoredSha256 $server $result "$Kind-kill.bin" | Should -Be (Get-Sha256 $source)
+                $state | Should -Not -Exist
+                Wait-ExistingChunkServerQuiet $server
+                $second = @(Get-ChunkPosts $server | Select-Object -Skip $first.Count)
+                $sentAgain = @($second.Chunk | Where-Object { $_ -in $heldFirst } | Sort-Object -Unique)
+                $sentAgain.Count | Should -BeLessOrEqual $connections -Because "only chunks the kill cut off go twice (sent again: $($sentAgain -join ', '))"
+                # Nothing the state recorded was sent again; every chunk the server lacked was sent once.
+                @($second.Chunk | Where-Object { ($_ + $base) -in $killed.PartNumbers }).Count | Should -Be 0
+                @($second | Where-Object Status -EQ 200).Count | Should -Be ($total - $heldFirst.Count + $sentAgain.Count)
+                $result.BytesSkipped | Should -BeGreaterOrEqual $killed.PartBytes
+                $result.BytesSkipped + $result.BytesSent | Should -Be $size
+            }
+            finally { Stop-ExistingChunkServer $server }
+        }
+
+        It '<Kind>: a source changed between kill -9 and -Resume is uploaded anew, never mixed' -ForEach @(
+            @{ Kind = 'Seed' }
+            @{ Kind = 'Flow' }
+        ) {
+            $size = 2MB
+            $chunk = 64KB
+            $server = Start-ExistingChunkServer -Kind $Kind -Directory (Join-Path $TestDrive "$Kind-changed-store") -DelayMs 40
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive "$Kind-changed.bin") $size -Seed 23
+                $killed = Stop-UploadMidway -StatePath "$source.rtupload" -LogPath (Join-Path $TestDrive "$Kind-changed-child.log") -MinimumParts 4 -Command (
+                    "Send-ChunkedFile -Path '$source' -Uri '$($server.Url)' -ChunkApiProfile $Kind -ChunkSize $chunk -Connections 2")
+                Wait-ExistingChunkServerQuiet $server
+                $before = (Get-ChunkPosts $server).Count
+                New-SourceFile $source $size -Seed 24 | Out-Null
+                (Get-Item -LiteralPath $source).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(1)
+
+                $result = Send-ChunkedFile -Path $source -Uri $server.Url -ChunkApiProfile $Kind -ChunkSize $chunk -Connections 2 -Resume -PassThru -WarningVariable warned -WarningAction SilentlyContinue
+
+                $result.Restarted | Should -BeTrue
+                $result.UploadId | Should -Not -Be $killed.UploadId
+                ($warned | Out-String) | Should -BeLike '*changed since its upload*'
+                $result.BytesSent | Should -Be $size
+                Get-StoredSha256 $server $result "$Kind-changed.bin" | Should -Be (Get-Sha256 $source)
+                Wait-ExistingChunkServerQuiet $server
+                @(Get-ChunkPosts $server | Select-Object -Skip $before | Where-Object Status -EQ 200).Count | Should -Be ($size / $chunk)
+            }
+            finally { Stop-ExistingChunkServer $server }
+        }
+
+        It '<Kind>: a chunk answered 500 is retried and the file still arrives whole' -ForEach @(
+            @{ Kind = 'Seed' }
+            @{ Kind = 'Flow' }
+        ) {
+            $server = Start-ExistingChunkServer -Kind $Kind -Directory (Join-Path $TestDrive "$Kind-500-store") -Options '--fail-post', '2'
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive "$Kind-500.bin") (4 * 64KB) -Seed 25
+                $result = Send-ChunkedFile -Path $source -Uri $server.Url -ChunkApiProfile $Kind -ChunkSize 64KB -Connections 1 -PassThru
+
+                Get-StoredSha256 $server $result "$Kind-500.bin" | Should -Be (Get-Sha256 $source)
+                Wait-ExistingChunkServerQuiet $server
+                $posts = Get-ChunkPosts $server
+                @($posts | Where-Object Status -EQ 500).Count | Should -Be 1
+                @($posts | Where-Object Status -EQ 200).Count | Should -Be 4
+            }
+            finally { Stop-ExistingChunkServer $server }
+        }
+
+        It 'a field map with base and merge path reaches a receiver with its own names' {
+            $server = Start-ExistingChunkServer -Kind Seed -Directory (Join-Path $TestDrive 'mapped-store') -Options '--fields', 'chunk=index,file=blob', '--base', '1', '--merge-path', 'api/complete'
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive 'mapped.bin') (3 * 64KB + 1) -Seed 26
+                $result = Send-ChunkedFile $source $server.Url -ChunkApiFields @{ chunk = 'index'; file = 'blob' } -ChunkApiNumberBase 1 -ChunkApiMergePath 'api/complete' -ChunkSize 64KB -PassThru
+
+                Get-StoredSha256 $server $result 'mapped.bin' | Should -Be (Get-Sha256 $source)
+                Wait-ExistingChunkServerQuiet $server
+                (Get-ChunkPosts $server).Chunk | Sort-Object | Should -Be (1..4)
+                @(Get-ExistingChunkServerLog $server | Where-Object Path -EQ '/upload/api/complete').Count | Should -Be 1
+            }
+            finally { Stop-ExistingChunkServer $server }
+        }
+
+        It 'refuses <Case> as InvalidArgument before any traffic' -ForEach @(
+            @{ Case = 'a field map naming an unknown field'; Extra = @{ ChunkApiFields = @{ chunk_no = 'n' } }; Message = "*'chunk_no', which the Seed profile does not send*" }
+            @{ Case = 'a numbering base of 2'; Extra = @{ ChunkApiProfile = 'Seed'; ChunkApiNumberBase = 2 }; Message = '*-ChunkApiNumberBase 2 is not a numbering base*0 or 1*' }
+            @{ Case = 'an absolute merge path'; Extra = @{ ChunkApiMergePath = '/merge' }; Message = "*-ChunkApiMergePath '/merge' is not a relative path*" }
+            @{ Case = 'a merge path leading up'; Extra = @{ ChunkApiMergePath = '../merge' }; Message = '*is not a relative path*' }
+            @{ Case = 'a merge URL'; Extra = @{ ChunkApiMergePath = 'https://elsewhere.example/merge' }; Message = '*is not a relative path*' }
+            @{ Case = 'a merge path for Flow'; Extra = @{ ChunkApiProfile = 'Flow'; ChunkApiMergePath = 'merge' }; Message = '*Flow server assembles the file itself*' }
+            @{ Case = 'a profile with -Protocol Tus'; Extra = @{ ChunkApiProfile = 'Seed'; Protocol = 'Tus' }; Message = '*for chunk API servers, not -Protocol Tus*' }
+        ) {
+            $server = Start-ExistingChunkServer -Kind Seed -Directory (Join-Path $TestDrive 'refused-store')
+            try {
+                $source = New-SourceFile (Join-Path $TestDrive 'refused.bin') 1000 -Seed 27
+
+                { Send-ChunkedFile $source $server.Url @Extra -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidArgument*' -ExpectedMessage $Message
+
+                Start-Sleep -Milliseconds 200
+                @(Get-ExistingChunkServerLog $server).Count | Should -Be 0
+                "$source.rtupload" | Should -Not -Exist
+            }
+            finally { Stop-ExistingChunkServer $server }
+        }
+    }
+
     Context 'help' {
         BeforeAll {
             $Help = Get-Help Send-ChunkedFile -Full
+        }
+
+        It 'shows the chunk API profiles in its examples' {
+            $examples = $Help.examples.example | Out-String -Width 300
+            $examples | Should -BeLike '*-ChunkApiProfile Seed*'
+            $examples | Should -BeLike '*-ChunkApiProfile Flow*'
+            $examples | Should -BeLike '*-ChunkApiFields @{*-ChunkApiNumberBase 1 -ChunkApiMergePath*'
         }
 
         It 'has a synopsis and at least 6 examples' {

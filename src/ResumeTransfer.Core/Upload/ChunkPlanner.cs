@@ -51,10 +51,32 @@ public static class ChunkPlanner
     }
 
     /// <summary>Chunks needed for <paramref name="length"/> bytes (an empty file is one empty chunk).</summary>
-    public static long CountFor(long length, long chunkSize) => length == 0 ? 1 : (length + chunkSize - 1) / chunkSize;
+    /// <param name="length">The file's length.</param>
+    /// <param name="chunkSize">The grid.</param>
+    /// <param name="remainderInLast">
+    /// flow.js and resumable.js cut max(1, floor(length / chunkSize)) chunks, the last taking the remainder (up to twice
+    /// the chunk size); their servers refuse any other count. Otherwise ceil: the last chunk is the short one.
+    /// </param>
+    public static long CountFor(long length, long chunkSize, bool remainderInLast = false) =>
+        length == 0 ? 1 : remainderInLast ? Math.Max(1, length / chunkSize) : (length + chunkSize - 1) / chunkSize;
 
-    /// <summary>Every chunk of the file, on the grid.</summary>
-    public static IReadOnlyList<UploadChunk> All(long length, long chunkSize) => From(0, length, chunkSize, includeEmpty: true);
+    /// <summary>Every chunk of the file, on the grid (<paramref name="remainderInLast"/> as for <see cref="CountFor"/>).</summary>
+    public static IReadOnlyList<UploadChunk> All(long length, long chunkSize, bool remainderInLast = false)
+    {
+        if (!remainderInLast)
+        {
+            return From(0, length, chunkSize, includeEmpty: true);
+        }
+
+        var count = CountFor(length, chunkSize, remainderInLast: true);
+        var chunks = new List<UploadChunk>();
+        for (var number = 1; number <= count; number++)
+        {
+            chunks.Add(Chunk(number, length, chunkSize, remainderInLast: true));
+        }
+
+        return chunks;
+    }
 
     /// <summary>
     /// The chunks covering [<paramref name="offset"/>, <paramref name="length"/>): the first may start mid-grid, the rest
@@ -62,11 +84,12 @@ public static class ChunkPlanner
     /// </summary>
     public static IReadOnlyList<UploadChunk> FromOffset(long offset, long length, long chunkSize) => From(offset, length, chunkSize, includeEmpty: false);
 
-    /// <summary>The grid chunk with this 1-based number.</summary>
-    public static UploadChunk Chunk(int number, long length, long chunkSize)
+    /// <summary>The grid chunk with this 1-based number (<paramref name="remainderInLast"/> as for <see cref="CountFor"/>).</summary>
+    public static UploadChunk Chunk(int number, long length, long chunkSize, bool remainderInLast = false)
     {
         var offset = (number - 1) * chunkSize;
-        return new UploadChunk(number, offset, Math.Max(0, Math.Min(chunkSize, length - offset)));
+        var last = remainderInLast && number == CountFor(length, chunkSize, remainderInLast: true);
+        return new UploadChunk(number, offset, Math.Max(0, last ? length - offset : Math.Min(chunkSize, length - offset)));
     }
 
     private static List<UploadChunk> From(long offset, long length, long chunkSize, bool includeEmpty)

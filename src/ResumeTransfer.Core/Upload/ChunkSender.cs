@@ -27,6 +27,7 @@ internal sealed class ChunkSender
     private readonly TransferCounters counters;
     private readonly object gate = new();
     private long bytesSent;
+    private long bytesAlreadyHeld;
 
     public ChunkSender(
         IUploadProtocol protocol, UploadRequest request, TimeProvider time, ITransferObserver observer, ResiliencePipeline pipeline, UploadStateStore store, UploadState state, TransferCounters counters)
@@ -43,6 +44,9 @@ internal sealed class ChunkSender
 
     /// <summary>Payload bytes sent in this run.</summary>
     public long BytesSent => Interlocked.Read(ref bytesSent);
+
+    /// <summary>Bytes of chunks the protocol found already held when it was about to send them (<see cref="ChunkReceipt.AlreadyHeld"/>).</summary>
+    public long BytesAlreadyHeld => Interlocked.Read(ref bytesAlreadyHeld);
 
     private string Name => System.IO.Path.GetFileName(request.Path);
 
@@ -152,7 +156,15 @@ internal sealed class ChunkSender
                 counters.AddCompleted(receipt.Length);
             }
 
-            Interlocked.Add(ref bytesSent, receipt.BytesSent ?? receipt.Length);
+            if (receipt.AlreadyHeld)
+            {
+                Interlocked.Add(ref bytesAlreadyHeld, receipt.Length);
+            }
+            else
+            {
+                Interlocked.Add(ref bytesSent, receipt.BytesSent ?? receipt.Length);
+            }
+
             state.UpdatedUtc = time.GetUtcNow();
             journal.Changed();
         }

@@ -106,7 +106,11 @@ public enum UploadAddressing
 /// <param name="Maximum">Largest chunk.</param>
 /// <param name="Default">Used when the caller gives none.</param>
 /// <param name="MaximumCount">The most chunks one upload may have (S3: 10,000); the chunk size grows so the file fits.</param>
-public sealed record ChunkLimits(long Minimum, long Maximum, long Default, int MaximumCount);
+public sealed record ChunkLimits(long Minimum, long Maximum, long Default, int MaximumCount)
+{
+    /// <summary>The grid's last chunk takes the remainder, up to twice the chunk size (flow.js, resumable.js): see <see cref="ChunkPlanner.CountFor"/>.</summary>
+    public bool LastChunkTakesRemainder { get; init; }
+}
 
 /// <summary>
 /// A slice of the source: bytes [<see cref="Offset"/>, <see cref="End"/>). Chunks lie on a grid of the session's chunk
@@ -132,6 +136,9 @@ public sealed record ChunkReceipt(int Number, long Offset, long Length, string? 
 {
     /// <summary>Offset protocols: the server's Upload-Offset after this chunk.</summary>
     public long? ServerOffset { get; init; }
+
+    /// <summary>The server turned out to hold this chunk already (a test call before sending), so nothing was sent: counted as skipped.</summary>
+    public bool AlreadyHeld { get; init; }
 
     /// <summary>
     /// Payload bytes actually sent for this chunk when that differs from <see cref="Length"/> (less when the server
@@ -184,4 +191,10 @@ public sealed record UploadCompletion(string? ETag = null, string? Hash = null, 
     /// finished. The engine then sends them like any other chunk (retries, progress, journal) and completes again.
     /// </summary>
     public IReadOnlyList<UploadChunk>? MissingParts { get; init; }
+
+    /// <summary>
+    /// False when the server gave nothing to check the stored result against (no size, hash or ETag of the whole file):
+    /// the upload ended with every chunk acknowledged, not with an end-to-end check.
+    /// </summary>
+    public bool Verified { get; init; } = true;
 }

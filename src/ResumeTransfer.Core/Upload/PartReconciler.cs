@@ -27,7 +27,7 @@ internal sealed record PartReconciliation(IReadOnlyList<UploadState.PartRecord> 
 internal static class PartReconciler
 {
     /// <summary>The listed parts whose MD5 only the file itself can confirm (acknowledged, but not journalled: a crash between the two).</summary>
-    public static IReadOnlyList<int> NeedingLocalMd5(IReadOnlyList<ChunkReceipt>? listed, IReadOnlyList<UploadState.PartRecord> journal, long sourceLength, long chunkSize)
+    public static IReadOnlyList<int> NeedingLocalMd5(IReadOnlyList<ChunkReceipt>? listed, IReadOnlyList<UploadState.PartRecord> journal, long sourceLength, long chunkSize, bool remainderInLast = false)
     {
         if (listed is null)
         {
@@ -36,7 +36,7 @@ internal static class PartReconciler
 
         var recorded = Unique(journal.Select(p => (p.Number, (p.Length, p.Md5?.ToLowerInvariant()), p)), out _);
         return Unique(listed.Select(p => (p.Number, (p.Length, p.Md5?.ToLowerInvariant()), p)), out _)
-            .Where(p => p.Value.Md5 is { } md5 && IsOnGrid(p.Key, p.Value.Length, sourceLength, chunkSize) && !JournalMatches(recorded, p.Key, md5))
+            .Where(p => p.Value.Md5 is { } md5 && IsOnGrid(p.Key, p.Value.Length, sourceLength, chunkSize, remainderInLast) && !JournalMatches(recorded, p.Key, md5))
             .Select(p => p.Key)
             .OrderBy(n => n)
             .ToList();
@@ -47,8 +47,10 @@ internal static class PartReconciler
     /// <param name="sourceLength">The file's length.</param>
     /// <param name="chunkSize">The upload's chunk size.</param>
     /// <param name="localMd5">The file's MD5 (hex) of the parts <see cref="NeedingLocalMd5"/> named.</param>
+    /// <param name="remainderInLast">The grid's last chunk takes the remainder (<see cref="ChunkPlanner.CountFor"/>).</param>
     public static PartReconciliation Reconcile(
-        IReadOnlyList<ChunkReceipt>? listed, IReadOnlyList<UploadState.PartRecord> journal, long sourceLength, long chunkSize, IReadOnlyDictionary<int, string> localMd5)
+        IReadOnlyList<ChunkReceipt>? listed, IReadOnlyList<UploadState.PartRecord> journal, long sourceLength, long chunkSize, IReadOnlyDictionary<int, string> localMd5,
+        bool remainderInLast = false)
     {
         var notes = new List<string>();
         var recorded = Unique(journal.Select(p => (p.Number, (p.Length, p.Md5?.ToLowerInvariant()), p)), out var journalConflicts);
@@ -56,7 +58,7 @@ internal static class PartReconciler
         if (listed is null)
         {
             notes.Add($"The server cannot list the parts it holds; trusting the local journal of {recorded.Count} acknowledged parts.");
-            kept.AddRange(recorded.Values.Where(p => IsOnGrid(p.Number, p.Length, sourceLength, chunkSize)));
+            kept.AddRange(recorded.Values.Where(p => IsOnGrid(p.Number, p.Length, sourceLength, chunkSize, remainderInLast)));
             notes.AddRange(journalConflicts.Select(n => $"Part {n} is recorded more than once, with different contents; sending it again."));
         }
         else
@@ -65,7 +67,7 @@ internal static class PartReconciler
             notes.AddRange(conflicts.Select(n => $"The server lists part {n} more than once, with different contents; sending it again."));
             foreach (var part in held.Values.OrderBy(p => p.Number))
             {
-                if (Keep(part, recorded, sourceLength, chunkSize, localMd5, notes) is { } record)
+                if (Keep(part, recorded, sourceLength, chunkSize, remainderInLast, localMd5, notes) is { } record)
                 {
                     kept.Add(record);
                 }
@@ -74,20 +76,20 @@ internal static class PartReconciler
 
         kept.Sort((a, b) => a.Number.CompareTo(b.Number));
         var numbers = new HashSet<int>(kept.Select(p => p.Number));
-        var toSend = ChunkPlanner.All(sourceLength, chunkSize).Where(c => !numbers.Contains(c.Number)).ToList();
+        var toSend = ChunkPlanner.All(sourceLength, chunkSize, remainderInLast).Where(c => !numbers.Contains(c.Number)).ToList();
         return new PartReconciliation(kept, toSend, notes);
     }
 
     private static UploadState.PartRecord? Keep(
-        ChunkReceipt part, Dictionary<int, UploadState.PartRecord> journal, long sourceLength, long chunkSize, IReadOnlyDictionary<int, string> localMd5, List<string> notes)
+        ChunkReceipt part, Dictionary<int, UploadState.PartRecord> journal, long sourceLength, long chunkSize, bool remainderInLast, IReadOnlyDictionary<int, string> localMd5, List<string> notes)
     {
-        if (!IsOnGrid(part.Number, part.Length, sourceLength, chunkSize))
+        if (!IsOnGrid(part.Number, part.Length, sourceLength, chunkSize, remainderInLast))
         {
             notes.Add($"Part {part.Number} on the server has {part.Length} bytes, not what this upload's grid needs; sending it again.");
             return null;
         }
 
-        var chunk = ChunkPlanner.Chunk(part.Number, sourceLength, chunkSize);
+        var chunk = ChunkPlanner.Chunk(part.Number, sourceLength, chunkSize, remainderInLast);
         journal.TryGetValue(part.Number, out var recorded);
         if (part.Md5 is not { } md5)
         {
@@ -118,8 +120,8 @@ internal static class PartReconciler
     private static bool JournalMatches(Dictionary<int, UploadState.PartRecord> journal, int number, string md5) =>
         journal.TryGetValue(number, out var recorded) && recorded.Md5 is { } known && string.Equals(known, md5, StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsOnGrid(int number, long length, long sourceLength, long chunkSize) =>
-        number >= 1 && number <= ChunkPlanner.CountFor(sourceLength, chunkSize) && ChunkPlanner.Chunk(number, sourceLength, chunkSize).Length == length;
+    private static bool IsOnGrid(int number, long length, long sourceLength, long chunkSize, bool remainderInLast) =>
+        number >= 1 && number <= ChunkPlanner.CountFor(sourceLength, chunkSize, remainderInLast) && ChunkPlanner.Chunk(number, sourceLength, chunkSize, remainderInLast).Length == length;
 
     /// <summary>One entry per number; a number whose entries disagree (length or MD5) is left out and named in <paramref name="conflicts"/>.</summary>
     private static Dictionary<int, T> Unique<T>(IEnumerable<(int Number, (long Length, string? Md5) Content, T Item)> entries, out List<int> conflicts)

@@ -20,6 +20,17 @@ public static class UploadProtocolResolver
     {
         var kind = request.Protocol;
         var scheme = request.Uri.Scheme;
+        if (request.ChunkApi.IsCustom)
+        {
+            // A chunk API profile says which protocol it is; such servers cannot be told apart by asking them.
+            if (kind is not (UploadProtocolKind.Auto or UploadProtocolKind.ChunkApi))
+            {
+                throw new TransferException(TransferErrorKind.InvalidArgument, $"-ChunkApiProfile, -ChunkApiFields, -ChunkApiNumberBase and -ChunkApiMergePath are for chunk API servers, not -Protocol {kind}. Leave them out, or use -Protocol ChunkApi.");
+            }
+
+            return new ChunkFormProtocol(client, request, observer);
+        }
+
         if (kind == UploadProtocolKind.Auto)
         {
             kind = await DetectAsync(client, request, observer, cancellationToken).ConfigureAwait(false);

@@ -59,4 +59,7 @@ public sealed record UploadRequest : TransferRequest
     /// <summary>Content type of the stored object, where the protocol records one.</summary>
     public string? ContentType { get; init; }
 
+    /// <summary>Chunk API: the convention of the server (profile, field map); the default is docs/chunk-api.md.</summary>
+    public ChunkApi.ChunkApiProfileOptions ChunkApi { get; init; } = new();
+
 }

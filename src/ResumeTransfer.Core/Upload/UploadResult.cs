@@ -57,4 +57,11 @@ public sealed class UploadResult
 
     /// <summary>True when an earlier upload was abandoned (source changed, server upload expired, or -Force).</summary>
     public bool Restarted { get; init; }
+
+    /// <summary>
+    /// True when the server's answer at the end was checked against the file (chunk API: size and SHA-256 of the merged
+    /// file; S3: the multipart ETag; tus: the final offset). False for servers that give nothing to check against
+    /// (chunk API profiles Seed, Flow and Resumable): every chunk was acknowledged, but the stored file was not compared.
+    /// </summary>
+    public bool Verified { get; init; }
 }

@@ -96,7 +96,7 @@ internal sealed partial class UploadRun
                 Key = key,
                 Length = source.Length,
                 BytesSent = sender.BytesSent,
-                BytesSkipped = skipped,
+                BytesSkipped = skipped + sender.BytesAlreadyHeld,
                 Duration = duration,
                 AverageBytesPerSecond = duration.TotalSeconds > 0 ? sender.BytesSent / duration.TotalSeconds : 0,
                 UploadId = session.UploadId,
@@ -107,6 +107,7 @@ internal sealed partial class UploadRun
                 ChunkSize = session.ChunkSize,
                 Connections = connections,
                 Restarted = restarted,
+                Verified = completion.Verified,
             };
         }
     }
@@ -175,13 +176,14 @@ internal sealed partial class UploadRun
         }
 
         var local = new Dictionary<int, string>();
-        foreach (var number in PartReconciler.NeedingLocalMd5(status.Parts, state.Parts, source.Length, chunkSize))
+        var remainderInLast = protocol.ChunkLimits.LastChunkTakesRemainder;
+        foreach (var number in PartReconciler.NeedingLocalMd5(status.Parts, state.Parts, source.Length, chunkSize, remainderInLast))
         {
             // Acknowledged by the server but not journalled (a crash between the two): the file itself proves it holds our bytes.
-            local[number] = await source.Md5HexAsync(ChunkPlanner.Chunk(number, source.Length, chunkSize), cancellationToken).ConfigureAwait(false);
+            local[number] = await source.Md5HexAsync(ChunkPlanner.Chunk(number, source.Length, chunkSize, remainderInLast), cancellationToken).ConfigureAwait(false);
         }
 
-        var plan = PartReconciler.Reconcile(status.Parts, state.Parts, source.Length, chunkSize, local);
+        var plan = PartReconciler.Reconcile(status.Parts, state.Parts, source.Length, chunkSize, local, remainderInLast);
         foreach (var note in plan.Notes)
         {
             observer.OnMessage(TransferMessageLevel.Verbose, note);

@@ -5,13 +5,16 @@ namespace ResumeTransfer.Core.Tests.ChunkApi;
 /// <summary>
 /// Faults in front of the receiver for client tests: a delay before each chunk request is read (so a cancellation
 /// lands while chunks are in flight), damaged bytes in the first chunk requests (as a bad link would damage them) and
-/// a server that stops taking chunks after the first N (a run that fails at a known point).
+/// a server that stops taking chunks after the first N (a run that fails at a known point), and one chunk request
+/// answered 500 (a server having a bad moment).
 /// </summary>
 public sealed class ChunkApiFaults
 {
     private int _corruptLeft;
     private int _chunksSeen;
     private int _merges;
+    private int _chunkRequests;
+    private int _failed;
 
     /// <summary>Waited before a chunk request's body is read.</summary>
     public TimeSpan ChunkDelay { get; init; }
@@ -37,6 +40,12 @@ public sealed class ChunkApiFaults
 
     /// <summary>Lose <see cref="LoseChunksBeforeMerge"/> before every merge, not only the first.</summary>
     public bool LoseOnEveryMerge { get; init; }
+
+    /// <summary>When set, the chunk request with this 1-based count is answered 500 (its body read and dropped), once.</summary>
+    public int? FailChunkRequest { get; init; }
+
+    /// <summary>Chunk requests answered 500 by <see cref="FailChunkRequest"/>.</summary>
+    public int FailedChunkRequests => Volatile.Read(ref _failed);
 
     /// <summary>Merge requests seen.</summary>
     public int Merges => Volatile.Read(ref _merges);
@@ -64,6 +73,14 @@ public sealed class ChunkApiFaults
 
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/chunks", StringComparison.Ordinal))
         {
+            if (Interlocked.Increment(ref _chunkRequests) == FailChunkRequest)
+            {
+                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+                Interlocked.Increment(ref _failed);
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                return;
+            }
+
             if (UnavailableAfterChunks is { } passing && Interlocked.Increment(ref _chunksSeen) > passing)
             {
                 await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);

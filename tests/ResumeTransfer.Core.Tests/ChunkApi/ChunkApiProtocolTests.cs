@@ -150,6 +150,27 @@ public sealed class ChunkApiProtocolTests : IDisposable
     }
 
     [Fact]
+    public async Task AChunkAnswered500IsRetriedAndTheMergedFileIsRight()
+    {
+        const int chunk = 64 * 1024;
+        var faults = new ChunkApiFaults { FailChunkRequest = 3 };
+        await using var server = await ChunkApiServer.StartAsync(faults: faults);
+        var path = WriteSource("flaky.bin", (6L * chunk) + 5, seed: 11);
+
+        var result = await UploadAsync(server, path, chunk, connections: 2);
+
+        Assert.Equal(1, faults.FailedChunkRequests);
+        Assert.True(result.Verified);
+        Assert.Equal(Sha256Of(path), result.Hash);
+        Assert.Equal(Sha256Of(path), Sha256Of(Path.Combine(server.StorageDirectory, result.UploadId!, "merged", "flaky.bin")));
+        // The refused request never reached the receiver; every chunk was stored once, and counted as sent once.
+        var stored = server.Log.ForUpload(result.UploadId!).Where(e => e.Operation == ChunkApiOperation.Chunk).ToList();
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => (long?)i), stored.Select(e => e.Chunk).Order());
+        Assert.All(stored, e => Assert.Equal(201, e.StatusCode));
+        Assert.Equal(new FileInfo(path).Length, result.BytesSent);
+    }
+
+    [Fact]
     public async Task ASourceThatChangedBetweenRunsStartsANewUploadIdAndAbandonsTheOld()
     {
         await using var server = await ChunkApiServer.StartAsync(faults: new ChunkApiFaults { ChunkDelay = TimeSpan.FromMilliseconds(40) });

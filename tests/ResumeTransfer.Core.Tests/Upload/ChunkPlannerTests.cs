@@ -66,4 +66,24 @@ public sealed class ChunkPlannerTests
         Assert.Empty(ChunkPlanner.FromOffset(21, 21, 10));
         Assert.Empty(ChunkPlanner.FromOffset(0, 0, 10));
     }
+
+    [Theory]
+    [InlineData(0L, 1, 0L)]        // an empty file is one empty chunk on both grids
+    [InlineData(1L, 1, 1L)]        // shorter than a chunk: one chunk, the whole file
+    [InlineData(9L, 1, 9L)]
+    [InlineData(10L, 1, 10L)]
+    [InlineData(19L, 1, 19L)]      // floor(19 / 10) = 1: the only chunk takes the remainder, almost twice the size
+    [InlineData(20L, 2, 10L)]
+    [InlineData(21L, 2, 11L)]
+    [InlineData(39L, 3, 19L)]
+    public void OnFlowJsGridTheLastChunkTakesTheRemainder(long length, int count, long lastLength)
+    {
+        Assert.Equal(count, ChunkPlanner.CountFor(length, 10, remainderInLast: true));
+        var all = ChunkPlanner.All(length, 10, remainderInLast: true);
+        Assert.Equal(Enumerable.Range(1, count), all.Select(c => c.Number));
+        Assert.All(all.SkipLast(1), c => Assert.Equal(10, c.Length));
+        Assert.Equal(lastLength, all[^1].Length);
+        Assert.Equal(length, all.Sum(c => c.Length));
+        Assert.Equal(all[^1], ChunkPlanner.Chunk(count, length, 10, remainderInLast: true));
+    }
 }

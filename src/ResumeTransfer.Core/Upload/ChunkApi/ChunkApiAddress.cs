@@ -36,7 +36,8 @@ internal sealed class ChunkApiAddress
     /// <summary>The status address as recorded in the state and result (no user query).</summary>
     public Uri DisplayStatus(string uploadId) => new(Display.AbsoluteUri.TrimEnd('/') + "/status?upload_id=" + uploadId, UriKind.Absolute);
 
-    private Uri Build(string suffix, string? parameters)
+    /// <summary>The upload URL with <paramref name="suffix"/> added to its path and <paramref name="parameters"/> to its query (the user's query first).</summary>
+    public Uri Build(string suffix, string? parameters)
     {
         var all = query.Length == 0 ? parameters : parameters is null ? query : query + "&" + parameters;
         return new Uri(path + suffix + (string.IsNullOrEmpty(all) ? string.Empty : "?" + all), UriKind.Absolute);

@@ -50,13 +50,17 @@ internal static class ChunkApiFailures
                 { StatusCode = code };
         }
 
-        var failure = HttpFailures.FromStatus(answer.Response, what);
+        return WithServerText(HttpFailures.FromStatus(answer.Response, what), said, code);
+    }
+
+    /// <summary><paramref name="failure"/> with what the server explained (<paramref name="said"/>, may be empty) added, keeping its kind, transience and Retry-After.</summary>
+    public static TransferException WithServerText(TransferException failure, string said, int code)
+    {
         if (said.Length == 0)
         {
             return failure;
         }
 
-        // Keep the kind, transience and Retry-After; add what the server explained.
         return failure is TransientTransferException transient
             ? new TransientTransferException(transient.Kind, transient.Message + said, transient.InnerException, transient.RetryAfter) { StatusCode = code }
             : new TransferException(failure.Kind, failure.Message + said, failure.InnerException) { StatusCode = code };

@@ -96,6 +96,13 @@ public sealed class ChunkApiProtocol : IUploadProtocol
 
     public async Task<ServerUploadStatus?> GetStatusAsync(UploadSession session, UploadSource source, CancellationToken cancellationToken)
     {
+        if (session.Properties.TryGetValue(ChunkFormProtocol.ProfileProperty, out var profile))
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidState,
+                $"The unfinished upload of '{source.Path}' to {Target} was started with -ChunkApiProfile {profile}. Resume it with -ChunkApiProfile {profile}, or use -Force to start over.");
+        }
+
         var id = UploadId(session);
         using var message = NewRequest(HttpMethod.Get, address.Status(id));
         using var answer = await SendAsync(client, message, cancellationToken).ConfigureAwait(false);
@@ -197,7 +204,12 @@ public sealed class ChunkApiProtocol : IUploadProtocol
                 var heldSize = answer.GetInt64("size");
                 if (heldIndex != index || heldSize != chunk.Length || !string.Equals(heldMd5, md5, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw Violation($"{Target} acknowledged chunk {index} (MD5 {md5}, {chunk.Length} bytes) as chunk {heldIndex}, MD5 {heldMd5 ?? "none"}, {heldSize?.ToString(CultureInfo.InvariantCulture) ?? "no"} bytes.");
+                    // An answer without the chunk API's JSON is most often a server of another convention (the brief's
+                    // "200 ok", flow.js): say which parameter speaks to it.
+                    var convention = answer.Body is null
+                        ? " If it follows another convention (the five-field form with a merge call, flow.js, resumable.js), say so with -ChunkApiProfile Seed, Flow or Resumable (docs/chunk-api.md, \"Existing servers\")."
+                        : string.Empty;
+                    throw Violation($"{Target} acknowledged chunk {index} (MD5 {md5}, {chunk.Length} bytes) as chunk {heldIndex}, MD5 {heldMd5 ?? "none"}, {heldSize?.ToString(CultureInfo.InvariantCulture) ?? "no"} bytes.", convention);
                 }
 
                 return new ChunkReceipt(chunk.Number, chunk.Offset, chunk.Length, md5);
@@ -313,7 +325,8 @@ public sealed class ChunkApiProtocol : IUploadProtocol
         }
     }
 
-    private static async Task<ChunkApiAnswer> SendAsync(HttpClient client, HttpRequestMessage message, CancellationToken cancellationToken)
+    /// <summary>One request, its answer read (JSON bodies whole, others left unread); transport failures and timeouts become transient errors.</summary>
+    internal static async Task<ChunkApiAnswer> SendAsync(HttpClient client, HttpRequestMessage message, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
@@ -348,8 +361,8 @@ public sealed class ChunkApiProtocol : IUploadProtocol
     private static string HttpOriginDisplay(HttpRequestMessage message) =>
         message.RequestUri is { } uri ? Core.Transfer.HttpOrigin.ForDisplay(uri).AbsoluteUri : "the request";
 
-    private TransferException Violation(string message) =>
-        new(TransferErrorKind.ProtocolViolation, $"{message} The server at {Target} does not follow the chunk API (docs/chunk-api.md).");
+    private TransferException Violation(string message, string advice = "") =>
+        new(TransferErrorKind.ProtocolViolation, $"{message} The server at {Target} does not follow the chunk API (docs/chunk-api.md).{advice}");
 
     /// <summary>The optional <c>chunks</c> list of a status answer by index; every entry must be one of <paramref name="received"/>.</summary>
     private Dictionary<long, (long Size, string Md5)> HeldChunks(JsonElement body, string id, HashSet<long> received)
