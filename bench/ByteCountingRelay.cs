@@ -25,6 +25,7 @@ namespace ResumeTransferBench
         private long _toServer;
         private long _toClient;
         private readonly long _bytesPerSecond;
+        private readonly bool _capToClient;
         private int _disposed;
 
         /// <summary>
@@ -33,8 +34,18 @@ namespace ResumeTransferBench
         /// (like an uplink that is slower than the client), so a kill lands in the middle of a request body.
         /// </summary>
         public ByteCountingRelay(int targetPort, long bytesPerSecond = 0)
+            : this(targetPort, bytesPerSecond, capToClient: false)
+        {
+        }
+
+        /// <summary>
+        /// As above; with <paramref name="capToClient"/> the server-to-client direction of each connection is held to
+        /// the rate instead (a store that caps each download connection), the other one left free.
+        /// </summary>
+        public ByteCountingRelay(int targetPort, long bytesPerSecond, bool capToClient)
         {
             _bytesPerSecond = bytesPerSecond;
+            _capToClient = capToClient;
             _target = new IPEndPoint(IPAddress.Loopback, targetPort);
             _listener = new TcpListener(IPAddress.Loopback, 0);
             // Small fixed socket buffers (accepted sockets inherit the listener's), so the relay itself holds little
@@ -118,7 +129,7 @@ namespace ResumeTransferBench
         private async Task PumpAsync(Connection connection, Socket from, Socket to, bool toServer)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-            var capped = toServer && _bytesPerSecond > 0;
+            var capped = toServer != _capToClient && _bytesPerSecond > 0;
             // Reads of at most 1/20 s worth of bytes keep a capped stream smooth.
             var readSize = capped ? (int)Math.Max(4096, Math.Min(BufferSize, _bytesPerSecond / 20)) : BufferSize;
             var clock = System.Diagnostics.Stopwatch.StartNew();

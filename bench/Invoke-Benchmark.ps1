@@ -20,6 +20,7 @@ $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'TargetReport.ps1')
 . (Join-Path $PSScriptRoot 'UploadKillScenario.ps1')
 . (Join-Path $PSScriptRoot 'FtpBenchmark.ps1')
+. (Join-Path $PSScriptRoot 'S3DownloadBenchmark.ps1')
 . (Join-Path $PSScriptRoot '../tests/peers/nginx.ps1')
 
 $ModulePath = (Resolve-Path $ModulePath).Path
@@ -317,6 +318,9 @@ try {
 
             # 9. kill -9 mid-upload at 50%, then resume: bytes sent twice (tus against tus-js-client, and S3).
             $rows.AddRange(@(Invoke-UploadKillScenario -PeerEnv $peerEnv -UpFile $upFile -UpSize $upSize -Chunk $chunk -ModulePath $ModulePath -Work $work))
+
+            # 10. s3:// download, 4 connections against 1, behind a relay that caps each connection (S3DownloadBenchmark.ps1).
+            $rows.AddRange(@(Invoke-S3DownloadScenario -PeerEnv $peerEnv -ModulePath $ModulePath -Work $work -Runs $Runs))
         }
         finally {
             & bash (Join-Path $PSScriptRoot '../tests/peers/stop-peers.sh') | Out-Null

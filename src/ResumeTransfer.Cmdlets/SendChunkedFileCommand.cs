@@ -3,10 +3,10 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
 using ResumeTransfer.Core;
+using ResumeTransfer.Core.S3;
 using ResumeTransfer.Core.Transfer;
 using ResumeTransfer.Core.Upload;
 using ResumeTransfer.Core.Upload.ChunkApi;
-using ResumeTransfer.Core.Upload.S3;
 
 namespace ResumeTransfer.Cmdlets;
 

@@ -3,7 +3,7 @@
 
 Debian package: python3-swift (bookworm: 2.30.1).  Run with Debian's /usr/bin/python3, not a pyenv python.
 Usage:  /usr/bin/python3 swift-s3.py [--dir DIR] [--port 8080|0] [--backend-port-base 6210|0] [--bucket B]
-                                   [--stdin-lifeline] [--max-lifetime-sec 1800] [--delay-ms N]
+                                   [--stdin-lifeline] [--max-lifetime-sec 1800] [--delay-ms N] [--get-rate BYTES] [--log-gets]
   (0 = let the kernel pick free ports; the READY line tells the proxy port)
   - builds 1-replica account/container/object rings under DIR (a temp dir by default),
   - starts object (base), container (base+1), account (base+2) and proxy (--port) servers as child
@@ -16,6 +16,9 @@ Usage:  /usr/bin/python3 swift-s3.py [--dir DIR] [--port 8080|0] [--backend-port
     closing of stdin (a test fixture holds a pipe: when the test runner dies, Swift goes with it).
   - --delay-ms N: the proxy waits N ms before it handles each S3 UploadPart (PUT ?partNumber=; the part's body
     waits in the socket): a throttle, so an upload lasts long enough to be killed in the middle.
+  - --get-rate BYTES: each S3 GetObject's body is sent at most at this rate (per request, like a store that caps
+    each connection), so a download lasts long enough to be killed in the middle.
+  - --log-gets: the proxy prints 'GET /bucket/key range=<Range> if-match=<If-Match>' for each GetObject it receives.
   - started again on an existing DIR, it serves the same data on the same ports (the ports options are
     then ignored): a server restart.
 Nothing is written outside DIR (swift.conf is read from DIR via set_swift_dir).
@@ -32,6 +35,10 @@ def serve(swift_dir, conf, section):
     delay = float(os.environ.get('SWIFT_S3_PART_DELAY_MS') or 0) / 1000
     if delay > 0 and section == 'proxy-server':
         throttle_part_uploads(delay)
+    rate = float(os.environ.get('SWIFT_S3_GET_RATE') or 0)
+    log_gets = bool(os.environ.get('SWIFT_S3_LOG_GETS'))
+    if (rate > 0 or log_gets) and section == 'proxy-server':
+        watch_object_gets(rate, log_gets)
     from swift.common.wsgi import run_wsgi
     sys.exit(run_wsgi(conf, section, verbose=bool(os.environ.get('SWIFT_VERBOSE'))))
 
@@ -47,6 +54,42 @@ def throttle_part_uploads(delay):
             eventlet.sleep(delay)
         return handle(self, env, start_response)
     S3ApiMiddleware.__call__ = delayed
+
+
+def watch_object_gets(rate, log_gets):
+    # --get-rate / --log-gets: an object GET (path /bucket/key, no query) is logged and its body throttled.
+    # run_wsgi points fds 0-2 at /dev/null (capture_stdio): the log goes to a copy of stdout made before that.
+    import eventlet
+    log_fd = os.dup(1) if log_gets else None
+    from swift.common.middleware.s3api.s3api import S3ApiMiddleware
+    handle = S3ApiMiddleware.__call__
+
+    def watched(self, env, start_response):
+        path = env.get('PATH_INFO', '')
+        is_get = (env.get('REQUEST_METHOD') == 'GET' and not env.get('QUERY_STRING')
+                  and path.strip('/').count('/') >= 1)
+        if not is_get:
+            return handle(self, env, start_response)
+        if log_gets:
+            line = f"GET {path} range={env.get('HTTP_RANGE', '-')} if-match={env.get('HTTP_IF_MATCH', '-')}\n"
+            os.write(log_fd, line.encode('utf-8', 'replace'))
+        result = handle(self, env, start_response)
+        if rate <= 0:
+            return result
+
+        def throttled():
+            try:
+                for chunk in result:
+                    while chunk:
+                        piece, chunk = chunk[:16384], chunk[16384:]
+                        yield piece
+                        eventlet.sleep(len(piece) / rate)
+            finally:
+                close = getattr(result, 'close', None)
+                if close:
+                    close()
+        return throttled()
+    S3ApiMiddleware.__call__ = watched
 
 
 def write(path, text):
@@ -221,6 +264,8 @@ def main():
     ap.add_argument('--stdin-lifeline', action='store_true')
     ap.add_argument('--max-lifetime-sec', type=float, default=1800)
     ap.add_argument('--delay-ms', type=float, default=0)
+    ap.add_argument('--get-rate', type=float, default=0)
+    ap.add_argument('--log-gets', action='store_true')
     a = ap.parse_args()
     tmp = a.dir is None
     d = a.dir or tempfile.mkdtemp(prefix='swift-s3-')
@@ -274,6 +319,10 @@ def main():
     deadline = time.time() + a.max_lifetime_sec
     if a.delay_ms > 0:
         os.environ['SWIFT_S3_PART_DELAY_MS'] = str(a.delay_ms)   # read by the proxy child (serve)
+    if a.get_rate > 0:
+        os.environ['SWIFT_S3_GET_RATE'] = str(a.get_rate)
+    if a.log_gets:
+        os.environ['SWIFT_S3_LOG_GETS'] = '1'
     for name in ('account', 'container', 'object', 'proxy'):
         kids.append(subprocess.Popen([sys.executable, HERE, '--serve', d,
                                       os.path.join(d, f'{name}-server.conf'), f'{name}-server'],

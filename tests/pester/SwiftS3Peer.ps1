@@ -13,6 +13,10 @@ function Start-SwiftS3Peer {
     param(
         # Each S3 UploadPart waits this long before Swift handles it: a throttle, so a kill lands mid-upload.
         [int] $DelayMs = 0,
+        # Each GetObject body is sent at most at this many bytes/s (per request): a kill lands mid-download.
+        [long] $GetRate = 0,
+        # The proxy prints 'GET /bucket/key range=... if-match=...' for each GetObject (see Get-SwiftS3GetLog).
+        [switch] $LogGets,
         [int] $MaxLifetimeSec = 600,
         [int] $ReadyTimeoutSec = 60
     )
@@ -25,6 +29,8 @@ function Start-SwiftS3Peer {
     $arguments = @($launcher, '--port', '0', '--backend-port-base', '0', '--bucket', 'test-bucket',
         '--stdin-lifeline', '--max-lifetime-sec', "$MaxLifetimeSec")
     if ($DelayMs -gt 0) { $arguments += '--delay-ms', "$DelayMs" }
+    if ($GetRate -gt 0) { $arguments += '--get-rate', "$GetRate" }
+    if ($LogGets) { $arguments += '--log-gets' }
     foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
     # stdin is the lifeline: closed by Stop-SwiftS3Peer (or by the death of this pwsh).
     $started = Start-ReadyProcess -StartInfo $psi -Name 'The Swift S3 peer' -LogPrefix 'rt-swiftpeer' `
@@ -85,4 +91,39 @@ function Get-SwiftS3ObjectSha256 {
     Invoke-SwiftS3Get $Peer "/$($Peer.Bucket)/$Key" -OutFile $OutFile
     try { (Get-FileHash -LiteralPath $OutFile -Algorithm SHA256).Hash.ToLowerInvariant() }
     finally { Remove-Item -LiteralPath $OutFile -Force -ErrorAction SilentlyContinue }
+}
+
+function Invoke-SwiftS3Put {
+    # Stores $InFile at $Key with one S3 PUT signed with AWS signature version 2, so that the objects the download tests
+    # read were not written by the module (or the AWS SDK) under test.
+    param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [string] $Key, [Parameter(Mandatory)] [string] $InFile)
+    # The path as sent (each key segment escaped) is what SigV2 signs.
+    $resource = "/$($Peer.Bucket)/" + (($Key -split '/' | ForEach-Object { [uri]::EscapeDataString($_) }) -join '/')
+    $date = [DateTime]::UtcNow.ToString('r')
+    $type = 'application/octet-stream'
+    $hmac = [System.Security.Cryptography.HMACSHA1]::new([System.Text.Encoding]::UTF8.GetBytes($Peer.SecretKey))
+    try { $signature = [Convert]::ToBase64String($hmac.ComputeHash([System.Text.Encoding]::UTF8.GetBytes("PUT`n`n$type`n$date`n$resource"))) }
+    finally { $hmac.Dispose() }
+    $headers = @{ Date = $date; Authorization = "AWS $($Peer.AccessKey):$signature" }
+    Invoke-WebRequest -Uri "$($Peer.Endpoint)$resource" -Method Put -Headers $headers -ContentType $type -InFile $InFile | Out-Null
+}
+
+function Get-SwiftS3GetLog {
+    # The GetObject requests the proxy logged (Start-SwiftS3Peer -LogGets) for $Key, in arrival order: each with its
+    # Range start and end (inclusive) and If-Match.
+    param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [string] $Key)
+    $log = Join-Path $Peer.LogDirectory 'stdout.log'
+    if (-not (Test-Path -LiteralPath $log)) { return }
+    $path = "/$($Peer.Bucket)/$Key"
+    # The launcher's drain still writes the file: read it with sharing that allows that.
+    $stream = [System.IO.FileStream]::new($log, 'Open', 'Read', 'ReadWrite')
+    try { $text = [System.IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
+    foreach ($line in $text -split "`n") {
+        if ($line.TrimEnd() -notmatch '^GET (\S+) range=(\S+) if-match=(\S+)$') { continue }
+        $where, $range, $ifMatch = $Matches[1], $Matches[2], $Matches[3]
+        if ($where -ne $path) { continue }
+        $start = $null; $end = $null
+        if ($range -match '^bytes=(\d+)-(\d*)$') { $start = [long]$Matches[1]; if ($Matches[2]) { $end = [long]$Matches[2] } }
+        [pscustomobject]@{ Start = $start; End = $end; IfMatch = $ifMatch }
+    }
 }

@@ -125,7 +125,7 @@ public sealed class DownloadEngine
                 firstAnswer = null;
             }
 
-            var session = new DownloadSession(request, paths, store, source, plan, counters, progress, timeProvider, observer, token => ProbeAsync(source, request, token));
+            var session = new DownloadSession(request, paths, store, source, plan, counters, progress, timeProvider, observer, token => ProbeAsync(source, request, token), probe.Grid);
             await session.RunAsync(carried, cancellationToken).ConfigureAwait(false);
             return await FinishAsync(request, paths, store, session, counters, progress, started, cancellationToken).ConfigureAwait(false);
         }

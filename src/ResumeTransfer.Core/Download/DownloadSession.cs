@@ -29,6 +29,9 @@ internal sealed class DownloadSession
     private readonly bool freshAtStart;
     private bool rangesOnlyFromStart;
 
+    // How the source wants the file cut (an object's part size); a probe after a restart may bring another.
+    private SegmentGrid grid;
+
     public DownloadSession(
         DownloadRequest request,
         TargetPaths paths,
@@ -39,7 +42,8 @@ internal sealed class DownloadSession
         ProgressReporter progress,
         TimeProvider timeProvider,
         ITransferObserver observer,
-        Func<CancellationToken, Task<SourceProbe>> probe)
+        Func<CancellationToken, Task<SourceProbe>> probe,
+        SegmentGrid? grid = null)
     {
         this.request = request;
         this.paths = paths;
@@ -50,6 +54,7 @@ internal sealed class DownloadSession
         this.timeProvider = timeProvider;
         this.observer = observer;
         this.probe = probe;
+        this.grid = grid ?? SegmentGrid.Default;
         State = plan.State ?? throw new ArgumentException("The plan has no state to run.", nameof(plan));
         freshAtStart = plan.FreshPart;
         ResumedBytes = plan.ResumedBytes;
@@ -162,6 +167,7 @@ internal sealed class DownloadSession
             var fresh = await probe(cancellationToken).ConfigureAwait(false);
             identity = fresh.Identity;
             supportsRanges = fresh.SupportsRanges;
+            grid = fresh.Grid;
         }
 
         if (restart.Reason == StartOverReason.RangesIgnored)
@@ -213,7 +219,7 @@ internal sealed class DownloadSession
 
         using (part)
         {
-            var scheduler = new SegmentScheduler(State.Segments);
+            var scheduler = new SegmentScheduler(State.Segments, grid);
             var workers = State.SupportsRanges && State.Length is not null ? request.Connections : 1;
             if (carried is null || splitUpFront)
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using ResumeTransfer.Core.Download.Sources;
 
 namespace ResumeTransfer.Core.Download;
 
@@ -10,20 +11,38 @@ namespace ResumeTransfer.Core.Download;
 /// </summary>
 internal sealed class SegmentScheduler
 {
-    /// <summary>No range is made smaller than this up front (the cost of a request must stay small against its body).</summary>
-    public const long MinSegmentBytes = 1024 * 1024;
+    /// <summary>No range is made smaller than this up front under <see cref="SegmentGrid.Default"/> (the HTTP grid).</summary>
+    public static readonly long MinSegmentBytes = SegmentGrid.Default.MinimumBytes;
 
-    /// <summary>A worker steals only from a range with more than this left, so each half is at least <see cref="MinSegmentBytes"/>.</summary>
-    public const long MinStealBytes = 2 * MinSegmentBytes;
-
-    // Split points fall on page boundaries: cheaper writes, and offsets in logs are easier to read.
-    private const long Alignment = 4096;
+    // The tail given back on a full disk is cut on a page boundary, whatever the grid.
+    private const long PageBytes = 4096;
 
     private readonly object gate = new();
     private readonly List<Segment> segments; // ordered by Start, contiguous
+    private readonly long minSegmentBytes;
+    private readonly long minStealBytes;
+    private readonly long alignment;
 
     public SegmentScheduler(IEnumerable<DownloadStateSegment> saved)
+        : this(saved, SegmentGrid.Default)
     {
+    }
+
+    /// <param name="saved">The ranges as the state file records them.</param>
+    /// <param name="grid">
+    /// How the source wants the file cut: no range below its minimum up front, split points on its alignment. A worker
+    /// steals only from a range with more than twice the minimum left, so each half keeps at least the minimum.
+    /// </param>
+    public SegmentScheduler(IEnumerable<DownloadStateSegment> saved, SegmentGrid grid)
+    {
+        if (grid is null)
+        {
+            throw new ArgumentNullException(nameof(grid));
+        }
+
+        alignment = Math.Max(1, grid.Alignment);
+        minSegmentBytes = Math.Max(alignment, grid.MinimumBytes);
+        minStealBytes = 2 * minSegmentBytes;
         segments = new List<Segment>();
         foreach (var s in saved)
         {
@@ -61,7 +80,7 @@ internal sealed class SegmentScheduler
         }
     }
 
-    /// <summary>Splits unfinished ranges so that about <paramref name="workers"/> of them exist, none below <see cref="MinSegmentBytes"/>.</summary>
+    /// <summary>Splits unfinished ranges so that about <paramref name="workers"/> of them exist, none below the grid's minimum.</summary>
     public void Rebalance(int workers)
     {
         lock (gate)
@@ -89,11 +108,17 @@ internal sealed class SegmentScheduler
                 var end = segment.End!.Value;
                 var remaining = end - segment.Next;
                 var share = (long)Math.Round((double)remaining * workers / totalRemaining);
-                var pieces = Math.Min(Math.Max(share, 1), (remaining + MinSegmentBytes - 1) / MinSegmentBytes);
+                var pieces = Math.Min(Math.Max(share, 1), (remaining + minSegmentBytes - 1) / minSegmentBytes);
                 var previous = segment;
                 for (long k = 1; k < pieces; k++)
                 {
                     var boundary = Align(segment.Next + (remaining * k / pieces));
+                    if (boundary <= previous.Next)
+                    {
+                        // Rounded down to the piece's own start (a coarse grid: an object's parts): the next boundary up.
+                        boundary += alignment;
+                    }
+
                     if (boundary <= previous.Next || boundary >= end)
                     {
                         continue;
@@ -130,7 +155,7 @@ internal sealed class SegmentScheduler
             Segment? victim = null;
             foreach (var segment in segments)
             {
-                if (segment.Owned && segment.End is not null && segment.Remaining > MinStealBytes
+                if (segment.Owned && segment.End is not null && segment.Remaining > minStealBytes
                     && (victim is null || segment.Remaining > victim.Remaining))
                 {
                     victim = segment;
@@ -265,7 +290,7 @@ internal sealed class SegmentScheduler
 
             if (last is not null)
             {
-                last.Next = Math.Max(last.Start, Align(last.Next - bytes));
+                last.Next = Math.Max(last.Start, (last.Next - bytes) / PageBytes * PageBytes);
                 last.Reserved = last.Next;
             }
 
@@ -282,7 +307,7 @@ internal sealed class SegmentScheduler
         }
     }
 
-    private static long Align(long offset) => offset / Alignment * Alignment;
+    private long Align(long offset) => offset / alignment * alignment;
 
     /// <summary>
     /// The ranges as the state file records them. Complete ranges are merged into their successor (bytes before a

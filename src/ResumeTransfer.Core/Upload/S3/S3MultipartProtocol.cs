@@ -8,6 +8,8 @@ using System.Threading.Tasks;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using ResumeTransfer.Core.S3;
+using S3Location = ResumeTransfer.Core.S3.S3Location;
 using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Upload.S3;
@@ -31,9 +33,9 @@ public sealed class S3MultipartProtocol : IUploadProtocol
     private readonly S3Location location;
     private readonly string? endpoint;
 
-    /// <summary>Builds an S3 client from the request: -Endpoint (path style, us-east-1 signing unless -Region), -Region, -Credential or the SDK's default chain.</summary>
+    /// <summary>Builds an S3 client from the request: -Endpoint, -Region, -Credential or the SDK's default chain (<see cref="S3ClientFactory"/>).</summary>
     public S3MultipartProtocol(UploadRequest request, ITransferObserver observer)
-        : this(request, observer, CreateClient(request), ownsClient: true)
+        : this(request, observer, S3ClientFactory.Create(request, connections: null), ownsClient: true)
     {
     }
 
@@ -292,40 +294,6 @@ public sealed class S3MultipartProtocol : IUploadProtocol
         if (ownsClient)
         {
             client.Dispose();
-        }
-    }
-
-    private static IAmazonS3 CreateClient(UploadRequest request)
-    {
-        var config = new AmazonS3Config
-        {
-            // Our retry pipeline owns retries (with the user's -MaxRetries); SDK retries would multiply them.
-            MaxErrorRetry = 0,
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            Timeout = TimeSpan.FromMinutes(10),
-            HttpClientFactory = new S3HttpClientFactory(),
-        };
-        if (request.Endpoint is { } endpoint)
-        {
-            config.ServiceURL = endpoint.AbsoluteUri;
-            config.ForcePathStyle = true;
-            config.AuthenticationRegion = request.Region ?? "us-east-1";
-        }
-        else if (request.Region is { } region)
-        {
-            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
-        }
-
-        try
-        {
-            return request.Credential is { } credential
-                ? new AmazonS3Client(new BasicAWSCredentials(credential.UserName, credential.Password), config)
-                : new AmazonS3Client(config);
-        }
-        catch (AmazonClientException ex)
-        {
-            throw (TransferException)S3Failures.Map(ex, "Preparing the S3 client");
         }
     }
 

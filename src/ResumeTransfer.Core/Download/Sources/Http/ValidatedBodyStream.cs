@@ -21,7 +21,7 @@ namespace ResumeTransfer.Core.Download.Sources.Http;
 /// </remarks>
 internal sealed class ValidatedBodyStream : ReadOnlyStream
 {
-    private readonly HttpResponseMessage response;
+    private readonly IDisposable response;
     private readonly Stream inner;
     private readonly long? expectedLength;
     private readonly CancellationToken openToken;
@@ -30,14 +30,14 @@ internal sealed class ValidatedBodyStream : ReadOnlyStream
     private long bytesRead;
     private int disposed;
 
-    /// <param name="response">The response whose body this is; disposed with the stream.</param>
+    /// <param name="response">The response whose body this is (an HttpResponseMessage, or the S3 SDK's GetObjectResponse); disposed with the stream.</param>
     /// <param name="inner">The response's content stream.</param>
     /// <param name="expectedLength">Bytes the response promised (range size or Content-Length), when known.</param>
     /// <param name="stallTimeout">Longest wait for a byte; zero or less waits forever.</param>
     /// <param name="time">The clock the stall timeout runs on.</param>
     /// <param name="openToken">The token the body was opened with: cancelling it also cancels reads.</param>
     /// <param name="source">Address for messages, in display form.</param>
-    public ValidatedBodyStream(HttpResponseMessage response, Stream inner, long? expectedLength, TimeSpan stallTimeout, TimeProvider time, CancellationToken openToken, Uri source)
+    public ValidatedBodyStream(IDisposable response, Stream inner, long? expectedLength, TimeSpan stallTimeout, TimeProvider time, CancellationToken openToken, Uri source)
     {
         this.response = response;
         this.inner = inner;

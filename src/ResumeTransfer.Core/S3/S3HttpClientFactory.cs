@@ -5,12 +5,13 @@ using System.Threading.Tasks;
 using Amazon.Runtime;
 using ResumeTransfer.Core.Transfer;
 
-namespace ResumeTransfer.Core.Upload.S3;
+namespace ResumeTransfer.Core.S3;
 
 /// <summary>
-/// The HttpClient the AWS SDK talks to S3 with: the SDK's own settings, and every answer body read through
-/// <see cref="BoundedContentReader"/>. The SDK reads each XML answer (and error document) whole; this upload never reads
-/// an object's bytes, so no S3 answer needs more than <see cref="BoundedContentReader.AnswerLimit"/>.
+/// The HttpClient the AWS SDK talks to S3 with: the SDK's own settings, and every answer body but an object's bytes read
+/// through <see cref="BoundedContentReader"/>. The SDK reads each XML answer (and error document) whole, so no such answer
+/// needs more than <see cref="BoundedContentReader.AnswerLimit"/>; the bytes of a ranged GetObject that succeeded are the
+/// download's, streamed by the caller and checked against their Content-Range there.
 /// </summary>
 internal sealed class S3HttpClientFactory : HttpClientFactory
 {
@@ -40,7 +41,20 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
 
     public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
 
-    public override string GetConfigUniqueString(IClientConfig clientConfig) => nameof(S3HttpClientFactory);
+    /// <summary>
+    /// The SDK shares one HttpClient among the S3 clients whose configs give the same string: it names every setting
+    /// <see cref="CreateHttpClient"/> reads, so a download with -Connections 1 never leaves its one-connection pool to a
+    /// later transfer of the session that asked for more.
+    /// </summary>
+    public override string GetConfigUniqueString(IClientConfig clientConfig) =>
+        clientConfig is null
+            ? throw new ArgumentNullException(nameof(clientConfig))
+            : string.Join(
+                ":",
+                nameof(S3HttpClientFactory),
+                clientConfig.MaxConnectionsPerServer?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default",
+                clientConfig.Timeout?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default",
+                clientConfig.AllowAutoRedirect ? "redirects" : "no-redirects");
 
     /// <summary>Replaces each response's body by one that fails past the limit, however the SDK reads it.</summary>
     private sealed class BoundedAnswers : DelegatingHandler
@@ -53,7 +67,7 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (response.Content is not { } original)
+            if (response.Content is not { } original || IsObjectBytes(request, response))
             {
                 return response;
             }
@@ -70,5 +84,9 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
             response.Content = bounded;
             return response;
         }
+
+        // Downloads always ask for a range; an upload never reads an object (only lists, heads and completes).
+        private static bool IsObjectBytes(HttpRequestMessage request, HttpResponseMessage response) =>
+            request.Method == HttpMethod.Get && response.IsSuccessStatusCode && request.Headers.Contains("Range");
     }
 }

@@ -3,11 +3,16 @@ using System.IO;
 using System.Net;
 using System.Net.Http;
 using Amazon.Runtime;
+using Amazon.Runtime.Internal;
 using Amazon.S3;
 
-namespace ResumeTransfer.Core.Upload.S3;
+namespace ResumeTransfer.Core.S3;
 
-/// <summary>Turns AWS SDK exceptions into <see cref="TransferException"/>s (transient for what a retry may fix).</summary>
+/// <summary>
+/// Turns AWS SDK exceptions into <see cref="TransferException"/>s, for both directions: a missing bucket or key is
+/// <see cref="TransferErrorKind.NotFound"/>, refused or expired credentials <see cref="TransferErrorKind.AccessDenied"/>
+/// (neither is retried), throttling (503 SlowDown) and server errors transient, with the server's Retry-After.
+/// </summary>
 internal static class S3Failures
 {
     public static bool IsNoSuchUpload(AmazonS3Exception ex) =>
@@ -62,15 +67,21 @@ internal static class S3Failures
             case "InvalidAccessKeyId":
             case "SignatureDoesNotMatch":
             case "InvalidToken":
-            case "ExpiredToken":
                 return new TransferException(TransferErrorKind.AccessDenied, $"{what}: S3 refused the credentials ({detail}). Check -Credential (access key as user name, secret as password) or the AWS environment/profile. Nothing was lost: run the command again with -Resume once access works.", ex) { StatusCode = code };
+            case "ExpiredToken":
+            case "TokenRefreshRequired":
+            case "RequestExpired":
+            case "RequestTimeTooSkewed":
+                return new TransferException(TransferErrorKind.AccessDenied, $"{what}: S3 refused the request as expired ({detail}): the session token has expired, or this computer's clock is wrong. Get fresh credentials (or set the clock right), then run the command again with -Resume: nothing was lost.", ex) { StatusCode = code };
             case "NoSuchBucket":
                 return new TransferException(TransferErrorKind.NotFound, $"{what}: the bucket does not exist ({detail}). Check the s3:// address and -Endpoint.", ex) { StatusCode = code };
+            case "NoSuchKey":
+                return new TransferException(TransferErrorKind.NotFound, $"{what}: the bucket has no object with this key ({detail}). Check the key in the s3:// address (keys are case-sensitive).", ex) { StatusCode = code };
             case "SlowDown":
             case "RequestTimeout":
             case "InternalError":
             case "ServiceUnavailable":
-                return new TransientTransferException(TransferErrorKind.HttpError, $"{what}: S3 answered {detail}. This is usually temporary.", ex) { StatusCode = code };
+                return new TransientTransferException(TransferErrorKind.HttpError, $"{what}: S3 answered {detail}. This is usually temporary.", ex, RetryAfter(ex)) { StatusCode = code };
             case "BadDigest":
             case "InvalidDigest":
                 return new TransientTransferException(TransferErrorKind.IntegrityCheckFailed, $"{what}: S3 found the part's Content-MD5 wrong ({detail}): it was damaged on the way and is sent again.", ex) { StatusCode = code };
@@ -83,7 +94,13 @@ internal static class S3Failures
 
         if (code is 408 or 429 or >= 500)
         {
-            return new TransientTransferException(TransferErrorKind.HttpError, $"{what}: S3 answered {detail}. This is usually temporary.", ex) { StatusCode = code };
+            return new TransientTransferException(TransferErrorKind.HttpError, $"{what}: S3 answered {detail}. This is usually temporary.", ex, RetryAfter(ex)) { StatusCode = code };
+        }
+
+        if (code == 404 && (string.IsNullOrEmpty(ex.ErrorCode) || ex.ErrorCode == "NotFound"))
+        {
+            // A HEAD's 404 has no error document to tell the bucket from the key.
+            return new TransferException(TransferErrorKind.NotFound, $"{what}: S3 found nothing there ({detail}). Check the bucket and key of the s3:// address and -Endpoint.", ex) { StatusCode = code };
         }
 
         if (code == 0)
@@ -92,6 +109,25 @@ internal static class S3Failures
         }
 
         return new TransferException(TransferErrorKind.HttpError, $"{what}: S3 answered {detail}.", ex) { StatusCode = code };
+    }
+
+    /// <summary>The Retry-After of the answer (seconds or an HTTP date), from the response the SDK keeps under its exception.</summary>
+    private static TimeSpan? RetryAfter(AmazonServiceException ex)
+    {
+        if (ex.InnerException is not HttpErrorResponseException { Response: { } response } || !response.IsHeaderPresent("Retry-After"))
+        {
+            return null;
+        }
+
+        var value = response.GetHeaderValue("Retry-After")?.Trim();
+        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var date)
+            ? (date - DateTimeOffset.UtcNow) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero
+            : null;
     }
 
     private static string Describe(Exception ex) => ex.InnerException is { } inner ? $"{ex.Message}: {inner.Message}" : ex.Message;
