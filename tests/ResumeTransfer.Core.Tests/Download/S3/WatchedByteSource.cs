@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ResumeTransfer.Core.Download.Sources;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.Tests.Download.S3;
 
@@ -60,26 +61,18 @@ internal sealed class WatchedByteSource : IByteSource
         }
     }
 
-    private sealed class CountingStream : Stream
+    /// <summary>Counts what is read through it; the read-only rest comes from Core's own base.</summary>
+    private sealed class CountingStream : ReadOnlyStream
     {
         private readonly Stream inner;
         private readonly WatchedByteSource owner;
 
         public CountingStream(Stream inner, WatchedByteSource owner)
+            : base(inner)
         {
             this.inner = inner;
             this.owner = owner;
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -97,15 +90,5 @@ internal sealed class WatchedByteSource : IByteSource
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
