@@ -24,7 +24,8 @@ internal static class S3ClientFactory
             // downloads) are refused by many S3-compatible stores (OSS, COS, Swift, s3rver): only when an API requires them.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            Timeout = TimeSpan.FromMinutes(10),
+            // The whole-request limit of the SDK's HttpClient; -TimeoutSec (the stall timeout) may be longer.
+            Timeout = request.StallTimeout > TimeSpan.FromMinutes(10) ? request.StallTimeout : TimeSpan.FromMinutes(10),
             HttpClientFactory = new S3HttpClientFactory(),
         };
         if (connections is { } cap)

@@ -60,7 +60,8 @@ internal static class S3Failures
     private static TransferException FromService(AmazonS3Exception ex, string what)
     {
         var code = (int)ex.StatusCode;
-        var detail = $"{ex.ErrorCode ?? code.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {ex.Message}";
+        // A HEAD's error has no body, so no error code: the status stands in for it.
+        var detail = $"{(string.IsNullOrEmpty(ex.ErrorCode) ? code.ToString(System.Globalization.CultureInfo.InvariantCulture) : ex.ErrorCode)}: {ex.Message}";
         switch (ex.ErrorCode)
         {
             case "AccessDenied":
@@ -92,7 +93,8 @@ internal static class S3Failures
             return new TransferException(TransferErrorKind.AccessDenied, $"{what}: S3 refused access ({detail}). Check -Credential or the AWS environment/profile.", ex) { StatusCode = code };
         }
 
-        if (code is 408 or 429 or >= 500)
+        // 501 Not Implemented is an answer about the call, not a passing state: retrying cannot change it.
+        if ((code is 408 or 429 or (>= 500 and not 501)) && ex.ErrorCode != "NotImplemented")
         {
             return new TransientTransferException(TransferErrorKind.HttpError, $"{what}: S3 answered {detail}. This is usually temporary.", ex, RetryAfter(ex)) { StatusCode = code };
         }

@@ -54,6 +54,27 @@ public sealed class S3ClientFactoryTests
         Assert.StartsWith(prefix + "?", url, StringComparison.Ordinal);
         Assert.Contains(Uri.EscapeDataString(scope), url, StringComparison.Ordinal);
     }
+
+    [Theory]
+    // -TimeoutSec, the SDK's whole-request limit
+    [InlineData(30, 600)]
+    [InlineData(3600, 3600)]
+    public void TheSdksRequestTimeoutNeverCutsShortTheStallTimeout(int stallSeconds, int sdkSeconds)
+    {
+        // Otherwise a silent store under -TimeoutSec 3600 would end as a cancellation nobody asked for, not as a stall.
+        var request = new ResumeTransfer.Core.Download.DownloadRequest
+        {
+            Uri = new Uri("s3://examplebucket/a.bin"),
+            OutputPath = "unused",
+            Endpoint = new Uri("http://127.0.0.1:9000"),
+            Credential = new System.Net.NetworkCredential("AKIDEXAMPLE", "secret"),
+            StallTimeout = TimeSpan.FromSeconds(stallSeconds),
+        };
+
+        using var client = S3ClientFactory.Create(request, connections: 1);
+
+        Assert.Equal(TimeSpan.FromSeconds(sdkSeconds), client.Config.Timeout);
+    }
 }
 
 public sealed class S3HttpClientFactoryTests

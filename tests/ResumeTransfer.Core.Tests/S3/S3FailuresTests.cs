@@ -21,6 +21,10 @@ public sealed class S3FailuresTests
     [InlineData("RequestTimeTooSkewed", HttpStatusCode.Forbidden, TransferErrorKind.AccessDenied, false, "clock is wrong")]
     [InlineData("SlowDown", HttpStatusCode.ServiceUnavailable, TransferErrorKind.HttpError, true, "usually temporary")]
     [InlineData("InternalError", HttpStatusCode.InternalServerError, TransferErrorKind.HttpError, true, "usually temporary")]
+    [InlineData("", HttpStatusCode.BadGateway, TransferErrorKind.HttpError, true, "usually temporary")]
+    // A store that does not implement a call (a HEAD with partNumber, say) will not after a retry.
+    [InlineData("NotImplemented", HttpStatusCode.NotImplemented, TransferErrorKind.HttpError, false, "S3 answered NotImplemented")]
+    [InlineData("", HttpStatusCode.NotImplemented, TransferErrorKind.HttpError, false, "S3 answered 501")]
     public void ErrorCodesBecomeTheirKind(string code, HttpStatusCode status, TransferErrorKind kind, bool retried, string says)
     {
         var error = new AmazonS3Exception("message", ErrorType.Sender, code, "request-id", status);

@@ -205,8 +205,10 @@ internal sealed class S3ByteSource : IByteSource
             partBytes = head.ContentLength;
             reportedParts = head.PartsCount;
         }
-        catch (TransferException ex) when (ex is not TransientTransferException)
+        catch (TransferException ex)
         {
+            // The part size only aligns ranges (speed, never correctness): a store that cannot say, or fails to say
+            // now, gets the estimate rather than a failed download.
             observer.OnMessage(TransferMessageLevel.Verbose, $"{where}: the store does not tell part 1's size ({ex.Message}); estimating it from the ETag's part count.");
         }
 
@@ -246,11 +248,12 @@ internal sealed class S3ByteSource : IByteSource
         {
             throw;
         }
-        catch (OperationCanceledException ex) when (timeout.Fired)
+        catch (OperationCanceledException ex)
         {
+            // Nobody cancelled: the stall timer fired, or the SDK's own HttpClient timeout did. Either is a stall, retried.
             throw new TransientTransferException(
                 TransferErrorKind.TransferTimedOut,
-                $"{what}: no answer within {request.StallTimeout.TotalSeconds:0.###} s.",
+                timeout.Fired ? $"{what}: no answer within {request.StallTimeout.TotalSeconds:0.###} s." : $"{what}: the S3 request timed out ({ex.Message}).",
                 ex);
         }
         catch (AmazonS3Exception ex) when (rethrow?.Invoke(ex) == true)
