@@ -60,8 +60,8 @@ public sealed class ChunkFormProtocol : IUploadProtocol
         address = new ChunkApiAddress(request.Uri);
         Target = address.Display.AbsoluteUri;
         ChunkLimits = spec.LastChunkTakesRemainder
-            ? new ChunkLimits(1, 4096 * MiB, MiB, 10_000) { LastChunkTakesRemainder = true }
-            : new ChunkLimits(1, 4096 * MiB, 8 * MiB, 10_000);
+            ? new ChunkLimits(1, 4096 * MiB, MiB, 10_000) { LastChunkTakesRemainder = true, ServerAssemblesWhenComplete = spec.MergePath is null }
+            : new ChunkLimits(1, 4096 * MiB, 8 * MiB, 10_000) { ServerAssemblesWhenComplete = spec.MergePath is null };
     }
 
     public UploadProtocolKind Kind => UploadProtocolKind.ChunkApi;
