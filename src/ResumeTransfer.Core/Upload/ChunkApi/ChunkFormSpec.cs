@@ -25,13 +25,24 @@ internal sealed class ChunkFormSpec
 
     private static readonly string[] SeedFields = [File, Chunk, Md5, TotalChunks, FileName];
 
-    private ChunkFormSpec(ChunkApiProfile profile, IReadOnlyDictionary<string, string> fields, int numberBase, string? mergePath)
+    private ChunkFormSpec(ChunkApiProfile profile, IReadOnlyDictionary<string, string> fields, int numberBase, string? mergePath, IReadOnlyDictionary<string, string> defaults)
     {
         Profile = profile;
         Fields = fields;
         NumberBase = numberBase;
         MergePath = mergePath;
+        var renamed = fields.Where(f => defaults[f.Key] != f.Value).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} = '{f.Value.Replace("'", "''")}'").ToList();
+        ParameterText = $"-ChunkApiProfile {profile} -ChunkApiNumberBase {numberBase}"
+            + (renamed.Count > 0 ? $" -ChunkApiFields @{{ {string.Join("; ", renamed)} }}" : string.Empty)
+            + (mergePath is null ? string.Empty : $" -ChunkApiMergePath {mergePath}");
     }
+
+    /// <summary>
+    /// The parameters that give this spec, e.g. <c>-ChunkApiProfile Seed -ChunkApiNumberBase 0 -ChunkApiMergePath merge</c>:
+    /// recorded with an upload, so that a resume with another base, field map or merge path (other chunk numbers, another
+    /// server's names) is refused instead of mixing.
+    /// </summary>
+    public string ParameterText { get; }
 
     public ChunkApiProfile Profile { get; }
 
@@ -101,7 +112,7 @@ internal sealed class ChunkFormSpec
             throw Invalid($"-ChunkApiMergePath is for servers with a merge call (-ChunkApiProfile Seed); a {profile} server assembles the file itself when the last chunk arrives. Leave -ChunkApiMergePath out.");
         }
 
-        return new ChunkFormSpec(profile, fields, numberBase, mergePath);
+        return new ChunkFormSpec(profile, fields, numberBase, mergePath, defaults);
     }
 
     private static Dictionary<string, string> Defaults(ChunkApiProfile profile)
