@@ -101,6 +101,10 @@ public sealed class SendChunkedFileProfileTests : IAsyncLifetime, IDisposable
         { "-ChunkApiProfile Resumable -ChunkApiMergePath done", "-ChunkApiMergePath is for servers with a merge call" },
         { "-ChunkApiProfile Seed -Protocol S3", "not -Protocol S3" },
         { "-ChunkApiProfile Seed -Metadata @{ md5 = 'x' }", "-Metadata has the key 'md5'" },
+        { "-ChunkApiFields @{ chunk = 'a\"b' }", "gives the field 'chunk' the name 'a\"b'" },
+        { "-ChunkApiProfile Flow -ChunkApiFields @{ identifier = 'k\u00e9' }", "gives the field 'identifier' the name 'k\u00e9'" },
+        { "-ChunkApiProfile Seed -Metadata @{ 'k\u00e9y' = 'x' }", "-Metadata has an invalid metadata key name 'k\u00e9y'" },
+        { "-ChunkApiProfile Resumable -Metadata @{ 'a\"b' = 'x' }", "-Metadata has the key 'a\"b', which cannot be a form field name" },
     };
 
     [Theory]

@@ -77,9 +77,9 @@ internal sealed class ChunkFormSpec
                 throw Invalid($"-ChunkApiFields names the field '{pair.Key}', which the {profile} profile does not send. Its fields are: {string.Join(", ", defaults.Keys)}. Map those to your server's names, e.g. @{{ chunk = 'index'; file = 'blob' }}.");
             }
 
-            if (string.IsNullOrWhiteSpace(pair.Value) || pair.Value.Any(char.IsControl) || pair.Value.Length > 200)
+            if (string.IsNullOrWhiteSpace(pair.Value) || !IsFormFieldName(pair.Value) || pair.Value.Length > 200)
             {
-                throw Invalid($"-ChunkApiFields gives the field '{key}' the name '{pair.Value}'. A field name is 1 to 200 characters without control characters.");
+                throw Invalid($"-ChunkApiFields gives the field '{key}' the name '{pair.Value}'. A field name is 1 to 200 ASCII characters without '\"' or control characters (it goes in the chunk's Content-Disposition header).");
             }
 
             fields[key] = pair.Value;
@@ -89,6 +89,12 @@ internal sealed class ChunkFormSpec
         if (clash is not null)
         {
             throw Invalid($"-ChunkApiFields gives {string.Join(" and ", clash.Select(f => $"'{f.Key}'"))} the same name '{clash.Key}'. Each field needs its own name.");
+        }
+
+        // Metadata entries are sent as form fields too (the profile in use is a form: Standard never gets here to send).
+        if (options.IsCustom && metadata.Keys.FirstOrDefault(k => !IsFormFieldName(k)) is { } unusable)
+        {
+            throw Invalid($"-Metadata has the key '{unusable}', which cannot be a form field name: the {profile} profile sends metadata as fields, whose names are ASCII without '\"' or control characters. Rename that metadata entry.");
         }
 
         if (metadata.Keys.FirstOrDefault(k => fields.Values.Contains(k, StringComparer.Ordinal)) is { } taken)
@@ -114,6 +120,12 @@ internal sealed class ChunkFormSpec
 
         return new ChunkFormSpec(profile, fields, numberBase, mergePath, defaults);
     }
+
+    /// <summary>
+    /// What .NET's ContentDispositionHeaderValue takes as a quoted name: ASCII, no '"', no control characters. Checked
+    /// here so a bad name is an InvalidArgument before any traffic, not an exception at the first chunk.
+    /// </summary>
+    private static bool IsFormFieldName(string name) => name.All(c => c is >= ' ' and < (char)127 and not '"');
 
     private static Dictionary<string, string> Defaults(ChunkApiProfile profile)
     {
