@@ -2,6 +2,8 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 using ResumeTransfer.Core;
 using ResumeTransfer.Core.S3;
 using ResumeTransfer.Core.Transfer;
@@ -25,6 +27,9 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
 {
     private IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
     private ChunkApiProfileOptions chunkApi = new();
+
+    /// <summary>Seed-like profiles: one gate per server address and file name, so such uploads run one after another.</summary>
+    private readonly Dictionary<string, SemaphoreSlim> sameNameGates = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Creates the cmdlet with its default of <see cref="UploadRequest.DefaultConnections"/> connections.</summary>
     public SendChunkedFileCommand()
@@ -209,12 +214,47 @@ public sealed class SendChunkedFileCommand : TransferCmdlet
         var http = HttpClient;
         var observer = transfers.Observer;
         var uploader = new UploadEngine(http, TimeProvider.System, observer);
-        transfers.Start(System.IO.Path.GetFileName(request.Path), request.Path, async (id, token) =>
+        var name = System.IO.Path.GetFileName(request.Path);
+        var gate = SameNameGate(request, name);
+        transfers.Start(name, request.Path, async (id, token) =>
         {
-            using var protocol = await UploadProtocolResolver.CreateAsync(http, request, observer, token).ConfigureAwait(false);
-            EnsureChunkSizeAllowed(request, protocol);
-            return await uploader.UploadAsync(request, protocol, id, token).ConfigureAwait(false);
+            if (gate is not null && !await gate.WaitAsync(0, token).ConfigureAwait(false))
+            {
+                observer.OnMessage(
+                    TransferMessageLevel.Verbose,
+                    $"'{request.Path}' waits for the upload of another file named '{name}' to {AddressText.ForDisplay(request.Uri)} to finish: that server keeps chunks by file name (it has no upload identifier), so the two would mix if sent at once.");
+                await gate.WaitAsync(token).ConfigureAwait(false);
+            }
+
+            try
+            {
+                using var protocol = await UploadProtocolResolver.CreateAsync(http, request, observer, token).ConfigureAwait(false);
+                EnsureChunkSizeAllowed(request, protocol);
+                return await uploader.UploadAsync(request, protocol, id, token).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate?.Release();
+            }
         });
+    }
+
+    /// <summary>The gate uploads of this file name to this address share, for servers that keep chunks by file name; null otherwise.</summary>
+    private SemaphoreSlim? SameNameGate(UploadRequest request, string name)
+    {
+        if (!chunkApi.NamesUploadsByFileName)
+        {
+            return null;
+        }
+
+        var key = request.Uri.GetLeftPart(UriPartial.Path) + "\n" + name;
+        if (!sameNameGates.TryGetValue(key, out var gate))
+        {
+            gate = new SemaphoreSlim(1, 1);
+            sameNameGates[key] = gate;
+        }
+
+        return gate;
     }
 
     /// <summary>

@@ -110,6 +110,12 @@ public sealed record ChunkLimits(long Minimum, long Maximum, long Default, int M
 {
     /// <summary>The grid's last chunk takes the remainder, up to twice the chunk size (flow.js, resumable.js): see <see cref="ChunkPlanner.CountFor"/>.</summary>
     public bool LastChunkTakesRemainder { get; init; }
+
+    /// <summary>
+    /// The server assembles the file as soon as it holds every chunk (flow.js, resumable.js: no merge call), so the
+    /// engine holds one chunk back until the others are acknowledged and the source is checked again.
+    /// </summary>
+    public bool ServerAssemblesWhenComplete { get; init; }
 }
 
 /// <summary>

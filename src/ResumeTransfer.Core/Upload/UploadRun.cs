@@ -72,7 +72,7 @@ internal sealed partial class UploadRun
             var sender = new ChunkSender(protocol, request, time, observer, pipeline, Store, state, counters);
             using var progress = new ProgressReporter(observer, time, counters, transferId, Name, source.Length, TransferPhase.Transferring);
             progress.Start();
-            await sender.SendAllAsync(source, session, todo, connections, cancellationToken).ConfigureAwait(false);
+            await SendAllAsync(source, session, sender, todo, connections, cancellationToken).ConfigureAwait(false);
             var completion = await CompleteAsync(source, session, sender, progress, counters, connections, cancellationToken).ConfigureAwait(false);
             Store.Delete();
             progress.Complete();
@@ -150,6 +150,33 @@ internal sealed partial class UploadRun
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="todo"/>. A server without a merge call (<see cref="ChunkLimits.ServerAssemblesWhenComplete"/>)
+    /// assembles the file the moment it holds every chunk, before <see cref="CompleteAsync"/> could check the source: so
+    /// the last chunk waits until all others are acknowledged and the source's fingerprint still matches. A source that
+    /// changed meanwhile then fails with the usual error while the server still lacks a chunk, and nothing is assembled.
+    /// </summary>
+    private async Task SendAllAsync(UploadSource source, UploadSession session, ChunkSender sender, IReadOnlyList<UploadChunk> todo, int connections, CancellationToken cancellationToken)
+    {
+        if (!protocol.ChunkLimits.ServerAssemblesWhenComplete || todo.Count == 0)
+        {
+            await sender.SendAllAsync(source, session, todo, connections, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var last = todo.OrderBy(c => c.Number).Last();
+        var others = todo.Where(c => c.Number != last.Number).ToList();
+        await sender.SendAllAsync(source, session, others, connections, cancellationToken).ConfigureAwait(false);
+        EnsureSourceUnchanged(source);
+        if (!SourceFingerprint.Compute(source.Path).Matches(source.Fingerprint))
+        {
+            throw SourceChanged(source);
+        }
+
+        observer.OnMessage(TransferMessageLevel.Verbose, $"All other chunks of '{Name}' are acknowledged and the source is unchanged: sending the one held back, with which {protocol.Target} assembles the file.");
+        await sender.SendAllAsync(source, session, [last], 1, cancellationToken).ConfigureAwait(false);
+    }
+
     private static Uri WithoutUserInfo(Uri uri) =>
         string.IsNullOrEmpty(uri.UserInfo) ? uri : new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
 
@@ -208,9 +235,11 @@ internal sealed partial class UploadRun
         var info = new FileInfo(source.Path);
         if (!info.Exists || info.Length != source.Length || info.LastWriteTimeUtc.Ticks != source.Fingerprint.LastWriteTimeUtc.Ticks)
         {
-            throw new TransferException(
-                TransferErrorKind.IntegrityCheckFailed,
-                $"'{source.Path}' changed while it was being uploaded, so the upload was not completed. Run the command again with -Resume: the changed file is then uploaded anew.");
+            throw SourceChanged(source);
         }
     }
+
+    private static TransferException SourceChanged(UploadSource source) => new(
+        TransferErrorKind.IntegrityCheckFailed,
+        $"'{source.Path}' changed while it was being uploaded, so the upload was not completed. Run the command again with -Resume: the changed file is then uploaded anew.");
 }

@@ -91,6 +91,32 @@ public sealed class FlowProfileTests : ExistingServerUploads
     }
 
     [Fact]
+    public async Task ASourceChangedMidUploadFailsBeforeTheLastChunkSoTheServerAssemblesNothing()
+    {
+        // No merge call: the sample assembles the file as soon as it holds every chunk, so the last one is held back
+        // until the source is checked again.
+        await using var server = await ExistingChunkServer.StartFlowAsync("--delay-ms", "60");
+        var path = WriteSource("midway.bin", 12L * Chunk, seed: 13);
+        var upload = UploadAsync(NewRequest(path, server.Url, Chunk, connections: 2, Flow));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (server.ChunkPosts.Count < 2 && !upload.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(2);
+        }
+
+        WriteSource("midway.bin", 12L * Chunk, seed: 14);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        var error = await Assert.ThrowsAsync<TransferException>(() => upload);
+        await server.WaitForQuietAsync();
+
+        Assert.Equal(TransferErrorKind.IntegrityCheckFailed, error.Kind);
+        Assert.Contains("changed while it was being uploaded", error.Message, StringComparison.Ordinal);
+        var id = ReadState(path).UploadId!;
+        Assert.DoesNotContain(server.ChunkPosts, l => l.Chunk == 12);
+        Assert.Equal(Enumerable.Range(1, 11), server.FlowChunksHeld(id));
+    }
+
+    [Fact]
     public async Task AServerWhoseTestCallSaysYesToEverythingIsNotTrustedAndTheChunksNotOnRecordAreSent()
     {
         await using var server = await ExistingChunkServer.StartFlowAsync("--delay-ms", "40", "--get-always-200");

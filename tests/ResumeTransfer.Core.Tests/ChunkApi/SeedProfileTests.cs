@@ -95,6 +95,35 @@ public sealed class SeedProfileTests : ExistingServerUploads
         Assert.False(result.Verified);
     }
 
+    public static TheoryData<string, ChunkApiProfileOptions> OtherSpecs => new()
+    {
+        { "-ChunkApiNumberBase 1", Seed with { NumberBase = 1 } },
+        { "-ChunkApiFields @{ chunk = 'index' }", Seed with { Fields = new Dictionary<string, string> { ["chunk"] = "index" } } },
+        { "-ChunkApiMergePath done", Seed with { MergePath = "done" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherSpecs))]
+    public async Task AResumeWithAnotherNumberBaseFieldMapOrMergePathIsRefusedWithTheParametersToGiveAgain(string changed, ChunkApiProfileOptions other)
+    {
+        // Another base would shift every chunk number, another field map or merge path talk to another server: refused.
+        await using var server = await ExistingChunkServer.StartSeedAsync("--delay-ms", "40");
+        var path = WriteSource("spec.bin", 16L * Chunk, seed: 21);
+        await UploadUntilCancelledAsync(server, NewRequest(path, server.Url, Chunk, connections: 1, Seed), afterChunks: 2);
+        var state = File.ReadAllText(UploadStateStore.BesidePath(path));
+        var before = server.Log.Count;
+
+        var error = await Assert.ThrowsAsync<TransferException>(() => UploadAsync(NewRequest(path, server.Url, Chunk, connections: 1, other)));
+        await server.WaitForQuietAsync();
+
+        Assert.Equal(TransferErrorKind.InvalidState, error.Kind);
+        Assert.Contains("-ChunkApiProfile Seed -ChunkApiNumberBase 0 -ChunkApiMergePath merge", error.Message, StringComparison.Ordinal);
+        Assert.Contains(changed, error.Message, StringComparison.Ordinal);
+        Assert.Contains("-Force", error.Message, StringComparison.Ordinal);
+        Assert.Equal(state, File.ReadAllText(UploadStateStore.BesidePath(path)));
+        Assert.Equal(before, server.Log.Count);
+    }
+
     [Fact]
     public async Task AServerThatRefusesTheFieldsIsAnHttpErrorWithWhatItSaid()
     {

@@ -52,6 +52,32 @@ public sealed class SendChunkedFileProfileTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task TwoSeedFilesOfOneNamePipedTogetherAreUploadedOneAfterTheOtherNeverMixed()
+    {
+        // Seed keeps chunks by file name: a/app.log and b/app.log sent at once would mix under filename=app.log.
+        Directory.CreateDirectory(session.PathOf("a"));
+        Directory.CreateDirectory(session.PathOf("b"));
+        var first = SourceFiles.Create(session.PathOf(Path.Combine("a", "app.log")), (3 * 64 * 1024) - 5, seed: 34);
+        var second = SourceFiles.Create(session.PathOf(Path.Combine("b", "app.log")), (3 * 64 * 1024) - 5, seed: 35);
+        await using var slow = await ExistingChunkServer.StartSeedAsync("--delay-ms", "150");
+
+        var (ps, _) = session.Run(
+            "param($u) Get-Item a/app.log, b/app.log | Send-ChunkedFile -Uri $u -ChunkApiProfile Seed -ChunkSize 64KB -Connections 1 -Verbose",
+            new Hashtable { ["u"] = slow.Url });
+
+        Assert.Empty(ps.Streams.Error);
+        await slow.WaitForQuietAsync();
+        // One upload's three chunks and its merge, then the other's: never a chunk of one between the other's.
+        var calls = slow.Log.Select(l => l.Method == "POST" && l.Path == slow.Url.AbsolutePath ? $"chunk{l.Chunk}" : "merge").ToList();
+        Assert.Equal(new[] { "chunk0", "chunk1", "chunk2", "merge", "chunk0", "chunk1", "chunk2", "merge" }, calls);
+        Assert.All(slow.Log, l => Assert.Equal(200, l.Status));
+        Assert.Equal(SourceFiles.Sha256(second), SourceFiles.Sha256(slow.SeedMergedFile("app.log")));
+        Assert.NotEqual(SourceFiles.Sha256(first), SourceFiles.Sha256(second));
+        var verbose = string.Join("\n", ps.Streams.Verbose.Select(v => v.Message));
+        Assert.Contains("waits for the upload of another file named 'app.log'", verbose, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WhatIfSendsNothing()
     {
         SourceFiles.Create(session.PathOf("whatif.bin"), 1000, seed: 32);
@@ -75,6 +101,10 @@ public sealed class SendChunkedFileProfileTests : IAsyncLifetime, IDisposable
         { "-ChunkApiProfile Resumable -ChunkApiMergePath done", "-ChunkApiMergePath is for servers with a merge call" },
         { "-ChunkApiProfile Seed -Protocol S3", "not -Protocol S3" },
         { "-ChunkApiProfile Seed -Metadata @{ md5 = 'x' }", "-Metadata has the key 'md5'" },
+        { "-ChunkApiFields @{ chunk = 'a\"b' }", "gives the field 'chunk' the name 'a\"b'" },
+        { "-ChunkApiProfile Flow -ChunkApiFields @{ identifier = 'k\u00e9' }", "gives the field 'identifier' the name 'k\u00e9'" },
+        { "-ChunkApiProfile Seed -Metadata @{ 'k\u00e9y' = 'x' }", "-Metadata has an invalid metadata key name 'k\u00e9y'" },
+        { "-ChunkApiProfile Resumable -Metadata @{ 'a\"b' = 'x' }", "-Metadata has the key 'a\"b', which cannot be a form field name" },
     };
 
     [Theory]

@@ -26,6 +26,12 @@ public sealed record ChunkApiProfileOptions
     /// <summary>True when anything but the default protocol is asked for.</summary>
     public bool IsCustom => Profile != ChunkApiProfile.Standard || Fields.Count > 0 || NumberBase is not null || MergePath is not null;
 
+    /// <summary>
+    /// True when the server keeps chunks by file name alone (Seed: no upload identifier field), so two uploads of files
+    /// with one name to one address must not run at once: their chunks would mix.
+    /// </summary>
+    public bool NamesUploadsByFileName => IsCustom && EffectiveProfile == ChunkApiProfile.Seed;
+
     /// <summary>Throws <see cref="TransferException"/> (InvalidArgument) naming the problem and the fix; <paramref name="metadata"/> keys become fields too, so they must not collide.</summary>
     public void Validate(IReadOnlyDictionary<string, string>? metadata = null) => _ = ChunkFormSpec.Create(this, metadata ?? new Dictionary<string, string>());
 

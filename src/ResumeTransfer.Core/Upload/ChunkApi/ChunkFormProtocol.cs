@@ -27,6 +27,7 @@ public sealed class ChunkFormProtocol : IUploadProtocol
 
     private const long MiB = 1024 * 1024;
     private const string FileNameProperty = "filename";
+    private const string SpecProperty = "parameters";
     private const int ErrorTextLimit = 4096;
 
     /// <summary>The fields in the order they are sent: the numbers and names first, the bytes last.</summary>
@@ -60,8 +61,8 @@ public sealed class ChunkFormProtocol : IUploadProtocol
         address = new ChunkApiAddress(request.Uri);
         Target = address.Display.AbsoluteUri;
         ChunkLimits = spec.LastChunkTakesRemainder
-            ? new ChunkLimits(1, 4096 * MiB, MiB, 10_000) { LastChunkTakesRemainder = true }
-            : new ChunkLimits(1, 4096 * MiB, 8 * MiB, 10_000);
+            ? new ChunkLimits(1, 4096 * MiB, MiB, 10_000) { LastChunkTakesRemainder = true, ServerAssemblesWhenComplete = spec.MergePath is null }
+            : new ChunkLimits(1, 4096 * MiB, 8 * MiB, 10_000) { ServerAssemblesWhenComplete = spec.MergePath is null };
     }
 
     public UploadProtocolKind Kind => UploadProtocolKind.ChunkApi;
@@ -89,7 +90,7 @@ public sealed class ChunkFormProtocol : IUploadProtocol
             UploadId = id,
             UploadUrl = address.Display,
             ChunkSize = chunkSize,
-            Properties = new Dictionary<string, string> { [FileNameProperty] = source.FileName, [ProfileProperty] = ProfileName },
+            Properties = new Dictionary<string, string> { [FileNameProperty] = source.FileName, [ProfileProperty] = ProfileName, [SpecProperty] = spec.ParameterText },
         });
     }
 
@@ -106,6 +107,14 @@ public sealed class ChunkFormProtocol : IUploadProtocol
             throw new TransferException(
                 TransferErrorKind.InvalidState,
                 $"The unfinished upload of '{source.Path}' to {Target} was started with -ChunkApiProfile {recorded}, not {ProfileName}. Resume it with -ChunkApiProfile {recorded}, or use -Force to start over.");
+        }
+
+        // Another base shifts every chunk number, another field map or merge path is another server's form.
+        if (session.Properties.TryGetValue(SpecProperty, out var parameters) && !string.Equals(parameters, spec.ParameterText, StringComparison.Ordinal))
+        {
+            throw new TransferException(
+                TransferErrorKind.InvalidState,
+                $"The unfinished upload of '{source.Path}' to {Target} was started with {parameters}, not {spec.ParameterText}. Resume it with {parameters}, or use -Force to start over.");
         }
 
         if (!spec.HasTestCall)

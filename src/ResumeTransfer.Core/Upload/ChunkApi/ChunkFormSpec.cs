@@ -25,13 +25,24 @@ internal sealed class ChunkFormSpec
 
     private static readonly string[] SeedFields = [File, Chunk, Md5, TotalChunks, FileName];
 
-    private ChunkFormSpec(ChunkApiProfile profile, IReadOnlyDictionary<string, string> fields, int numberBase, string? mergePath)
+    private ChunkFormSpec(ChunkApiProfile profile, IReadOnlyDictionary<string, string> fields, int numberBase, string? mergePath, IReadOnlyDictionary<string, string> defaults)
     {
         Profile = profile;
         Fields = fields;
         NumberBase = numberBase;
         MergePath = mergePath;
+        var renamed = fields.Where(f => defaults[f.Key] != f.Value).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} = '{f.Value.Replace("'", "''")}'").ToList();
+        ParameterText = $"-ChunkApiProfile {profile} -ChunkApiNumberBase {numberBase}"
+            + (renamed.Count > 0 ? $" -ChunkApiFields @{{ {string.Join("; ", renamed)} }}" : string.Empty)
+            + (mergePath is null ? string.Empty : $" -ChunkApiMergePath {mergePath}");
     }
+
+    /// <summary>
+    /// The parameters that give this spec, e.g. <c>-ChunkApiProfile Seed -ChunkApiNumberBase 0 -ChunkApiMergePath merge</c>:
+    /// recorded with an upload, so that a resume with another base, field map or merge path (other chunk numbers, another
+    /// server's names) is refused instead of mixing.
+    /// </summary>
+    public string ParameterText { get; }
 
     public ChunkApiProfile Profile { get; }
 
@@ -66,9 +77,9 @@ internal sealed class ChunkFormSpec
                 throw Invalid($"-ChunkApiFields names the field '{pair.Key}', which the {profile} profile does not send. Its fields are: {string.Join(", ", defaults.Keys)}. Map those to your server's names, e.g. @{{ chunk = 'index'; file = 'blob' }}.");
             }
 
-            if (string.IsNullOrWhiteSpace(pair.Value) || pair.Value.Any(char.IsControl) || pair.Value.Length > 200)
+            if (string.IsNullOrWhiteSpace(pair.Value) || !IsFormFieldName(pair.Value) || pair.Value.Length > 200)
             {
-                throw Invalid($"-ChunkApiFields gives the field '{key}' the name '{pair.Value}'. A field name is 1 to 200 characters without control characters.");
+                throw Invalid($"-ChunkApiFields gives the field '{key}' the name '{pair.Value}'. A field name is 1 to 200 ASCII characters without '\"' or control characters (it goes in the chunk's Content-Disposition header).");
             }
 
             fields[key] = pair.Value;
@@ -78,6 +89,12 @@ internal sealed class ChunkFormSpec
         if (clash is not null)
         {
             throw Invalid($"-ChunkApiFields gives {string.Join(" and ", clash.Select(f => $"'{f.Key}'"))} the same name '{clash.Key}'. Each field needs its own name.");
+        }
+
+        // Metadata entries are sent as form fields too (the profile in use is a form: Standard never gets here to send).
+        if (options.IsCustom && metadata.Keys.FirstOrDefault(k => !IsFormFieldName(k)) is { } unusable)
+        {
+            throw Invalid($"-Metadata has the key '{unusable}', which cannot be a form field name: the {profile} profile sends metadata as fields, whose names are ASCII without '\"' or control characters. Rename that metadata entry.");
         }
 
         if (metadata.Keys.FirstOrDefault(k => fields.Values.Contains(k, StringComparer.Ordinal)) is { } taken)
@@ -101,8 +118,14 @@ internal sealed class ChunkFormSpec
             throw Invalid($"-ChunkApiMergePath is for servers with a merge call (-ChunkApiProfile Seed); a {profile} server assembles the file itself when the last chunk arrives. Leave -ChunkApiMergePath out.");
         }
 
-        return new ChunkFormSpec(profile, fields, numberBase, mergePath);
+        return new ChunkFormSpec(profile, fields, numberBase, mergePath, defaults);
     }
+
+    /// <summary>
+    /// What .NET's ContentDispositionHeaderValue takes as a quoted name: ASCII, no '"', no control characters. Checked
+    /// here so a bad name is an InvalidArgument before any traffic, not an exception at the first chunk.
+    /// </summary>
+    private static bool IsFormFieldName(string name) => name.All(c => c is >= ' ' and < (char)127 and not '"');
 
     private static Dictionary<string, string> Defaults(ChunkApiProfile profile)
     {
