@@ -324,6 +324,43 @@ public sealed class FtpDownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileThatGrowsDuringTheLastRangeIsStartedOverNotCutAtTheOldSize()
+    {
+        // One connection, so no later range would check SIZE again: only the data's end can tell.
+        await using var server = await FtpPeer.StartAsync("--rate", "1000000");
+        server.Put("dropbox.bin", 2 * 1024 * 1024);
+        var path = Path.Combine(server.Root, "dropbox.bin");
+        var download = Engine(server).DownloadAsync(Request(server.For("dropbox.bin"), temp.File("dropbox.bin"), 1), 1, default);
+        await server.WaitForLogAsync(s => s.Commands.Any(c => c.Line == "RETR dropbox.bin"));
+        await Task.Delay(300);
+        await File.AppendAllTextAsync(path, new string('x', 5000));
+
+        var result = await download;
+
+        Assert.Equal((2 * 1024 * 1024) + 5000, result.Length);
+        Assert.Equal(Sha256(path), Sha256(temp.File("dropbox.bin")));
+        Assert.True(result.Restarted);
+    }
+
+    [Theory]
+    [InlineData("alice\r\nDELE a.bin", "right")]
+    [InlineData("alice", "right\r\nSITE x")]
+    public async Task ALineBreakInTheCredentialIsRefusedBeforeAnyTraffic(string user, string password)
+    {
+        await using var server = await FtpPeer.StartAsync("--tls", "--user", "alice:right");
+        server.Put("a.bin", 10);
+        var request = Request(server.For("a.bin"), temp.File("a.bin"), 1) with { Credential = new NetworkCredential(user, password) };
+
+        var failure = await Assert.ThrowsAsync<TransferException>(() => Engine(server).DownloadAsync(request, 1, default));
+
+        Assert.Equal(TransferErrorKind.InvalidArgument, failure.Kind);
+        Assert.Contains("line break", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("right", failure.Message, StringComparison.Ordinal);
+        await Task.Delay(200);
+        Assert.Empty(server.Commands);
+    }
+
+    [Fact]
     public async Task APasswordOverPlainFtpIsRefusedBeforeAnyTraffic()
     {
         await using var server = await FtpPeer.StartAsync("--user", "alice:right");

@@ -58,6 +58,15 @@ internal sealed class FtpByteSource : IByteSource
     public static void Validate(DownloadRequest request)
     {
         var address = FtpAddress.Parse(request.Uri);
+        if (request.Credential is { } credential && (HasLineBreak(credential.UserName) || HasLineBreak(credential.Password)))
+        {
+            // USER and PASS are lines of the control connection: a line break would send the rest as another command,
+            // and the server's answer to it (often echoed into error messages) could show part of the password.
+            throw new TransferException(
+                TransferErrorKind.InvalidArgument,
+                "The -Credential user name or password contains a line break or NUL, which FTP cannot send. Check the credential.");
+        }
+
         if (request.Credential is not null && !address.Secure && !request.AllowUnencryptedAuthentication)
         {
             throw new TransferException(
@@ -65,6 +74,8 @@ internal sealed class FtpByteSource : IByteSource
                 $"A credential would be sent in plain text to {HttpOrigin.OriginText(request.Uri)}. Use an ftps:// address, or, if you accept the risk, add -AllowUnencryptedAuthentication.");
         }
     }
+
+    private static bool HasLineBreak(string? text) => text is not null && text.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0;
 
     /// <summary>SIZE, MDTM and (where offered) the server's SHA-256 on a pooled connection; ranges need REST STREAM and SIZE.</summary>
     public async Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken)
@@ -132,7 +143,8 @@ internal sealed class FtpByteSource : IByteSource
                 var retrieve = await control.SendAsync("RETR " + address.Path, null, cancellationToken).ConfigureAwait(false);
                 if (!retrieve.IsPreliminary)
                 {
-                    healthy = retrieve.Code is >= 400 and < 600 and not 550; // after a 550, CWD may have moved it
+                    // After a 550, CWD may have moved it; after a 421 the server closes the connection.
+                    healthy = retrieve.Code is >= 400 and < 600 and not 550 and not 421;
                     throw await RetrieveFailureAsync(control, retrieve, cancellationToken).ConfigureAwait(false);
                 }
 

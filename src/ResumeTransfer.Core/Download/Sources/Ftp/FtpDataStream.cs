@@ -123,6 +123,14 @@ internal sealed class FtpDataStream : ReadOnlyStream
         if (read > 0)
         {
             bytesRead += read;
+            if (limitIsFileEnd && limit is { } fileEnd && bytesRead == fileEnd)
+            {
+                // The last bytes go to the caller only once the server has ended the data right here and confirmed it:
+                // a file still being written (a drop box) or rewritten in place sends more than SIZE said, and
+                // handing over SIZE bytes of it would finish a download of a version that never existed whole.
+                await ConfirmFileEndAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return read;
         }
 
@@ -159,6 +167,39 @@ internal sealed class FtpDataStream : ReadOnlyStream
     }
 
     private void ReleaseHandshakeTurn() => Interlocked.Exchange(ref handshakeTurn, null)?.Dispose();
+
+    /// <summary>At the file's end by SIZE: no byte may follow, and the server must confirm the transfer.</summary>
+    private async Task ConfirmFileEndAsync(CancellationToken cancellationToken)
+    {
+        int extra;
+        watchdog.Arm();
+        try
+        {
+            extra = await data.ReadAsync(new byte[1], 0, 1, watchdog.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not TransferException && FtpFailures.IsTransport(ex))
+        {
+            broken = true;
+            cancellationToken.ThrowIfCancellationRequested();
+            openToken.ThrowIfCancellationRequested();
+            throw new TransientTransferException(TransferErrorKind.ConnectionFailed, $"The data connection to {where} broke at the file's end, before the server confirmed it: {ex.Message}", ex);
+        }
+        finally
+        {
+            watchdog.Disarm();
+        }
+
+        if (extra != 0)
+        {
+            broken = true;
+            throw new StartOverException(
+                StartOverReason.RemoteChanged,
+                $"{where} sent more than the {limit} bytes SIZE gave: the file grew or changed during the download.",
+                newIdentity: null);
+        }
+
+        await ConfirmAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The end of the data: the server must confirm the transfer (226/250) before it counts as complete.</summary>
     private async Task ConfirmAsync(CancellationToken cancellationToken)
@@ -293,8 +334,10 @@ internal sealed class FtpDataStream : ReadOnlyStream
 
             pool.Return(control);
         }
-        catch (Exception ex) when (ex is TransferException || FtpFailures.IsTransport(ex))
+        catch (Exception)
         {
+            // Nobody awaits this: whatever went wrong, the connection is closed and its slot freed, or the pool would
+            // wait for it for ever.
             data.Dispose();
             pool.Discard(control);
         }
