@@ -3,7 +3,7 @@
 
 Run with Debian's /usr/bin/python3, not a pyenv python.
 Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls [--tls12]] [--require-tls-reuse] [--user NAME:PASSWORD]
-                                       [--no-anonymous] [--max-logins N] [--max-cons-per-ip N] [--no-rest] [--no-size]
+                                       [--no-anonymous] [--max-logins N] [--max-cons-per-ip N] [--no-rest] [--no-size] [--rest-busy-once]
                                        [--hash] [--rate BYTES_PER_SEC] [--cut-after BYTES [--change-on-cut]] [--stall-after BYTES]
                                        [--log-file FILE] [--sendfile]
                                        [--stdin-lifeline] [--max-lifetime-sec 1800]
@@ -13,6 +13,7 @@ Usage:  /usr/bin/python3 ftp-server.py [--dir DIR] [--port 0] [--tls [--tls12]] 
     vsftpd's require_ssl_reuse do) a data connection that does not resume a TLS session; --tls12: TLS 1.2 at most;
   - --max-logins N: a user's (N+1)th simultaneous login gets 530; --max-cons-per-ip N: pyftpdlib's 421 at connect;
   - --no-rest / --no-size: the server does not know REST / SIZE (500, and FEAT does not list them);
+  - --rest-busy-once: no FEAT (so REST STREAM is not announced), and the first REST is answered 450;
   - --hash: HASH (draft-bryan-ftp-hash, SHA-256) in FEAT; --rate: bytes per second per data connection;
   - --cut-after N: the first data connection that has sent N bytes is closed (once per process); with
     --change-on-cut the file grows by 1000 bytes and gets a later modification time just before;
@@ -38,6 +39,7 @@ log_file = None
 sessions = itertools.count(1)
 cut_done = [False]
 stall_done = [False]
+rest_busy_done = [False]
 logins = {}
 
 
@@ -138,6 +140,14 @@ class Handlers:
             self.rt_user = user
             logins[user] = logins.get(user, 0) + 1
 
+    def ftp_REST(self, line):
+        if args.rest_busy_once and not rest_busy_done[0]:
+            # A passing refusal of the first REST: a client must retry it, not conclude the server cannot resume.
+            rest_busy_done[0] = True
+            self.respond('450 Busy, try again.')
+            return
+        super().ftp_REST(line)
+
     def ftp_OPTS(self, line):
         if line.upper().startswith('HASH') and args.hash:
             arg = line[4:].strip().upper()
@@ -183,6 +193,7 @@ def main():
     ap.add_argument('--max-cons-per-ip', type=int, default=0)
     ap.add_argument('--no-rest', action='store_true')
     ap.add_argument('--no-size', action='store_true')
+    ap.add_argument('--rest-busy-once', action='store_true')
     ap.add_argument('--hash', action='store_true')
     ap.add_argument('--rate', type=int, default=0)
     ap.add_argument('--cut-after', type=int, default=0)
@@ -228,6 +239,8 @@ def main():
         del Control.proto_cmds['REST']
     if args.no_size:
         del Control.proto_cmds['SIZE']
+    if args.rest_busy_once:
+        del Control.proto_cmds['FEAT']  # no REST STREAM listed: the client must ask with REST 0
     if args.hash:
         Control.proto_cmds['HASH'] = dict(perm='r', auth=True, arg=True, help='Syntax: HASH <SP> file-name.')
     cert = None

@@ -324,6 +324,21 @@ public sealed class FtpDownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task APassingRefusalOfRestIsRetriedNotTakenForAServerThatCannotResume()
+    {
+        // No FEAT, so the client asks with REST 0, and the first REST gets 450: a "no" would mean one connection from 0.
+        await using var server = await FtpPeer.StartAsync("--rest-busy-once");
+        var sha = server.Put("busy.bin", 4 * 1024 * 1024);
+
+        var result = await Engine(server).DownloadAsync(Request(server.For("busy.bin"), temp.File("busy.bin"), 4), 1, default);
+
+        Assert.Equal(sha, Sha256(temp.File("busy.bin")));
+        Assert.DoesNotContain(Observer.Warnings, w => w.Contains("from byte 0 on one connection", StringComparison.Ordinal));
+        Assert.Contains(server.Commands, c => c.Line.StartsWith("REST ", StringComparison.Ordinal) && c.Line != "REST 0");
+        Assert.True(result.Connections > 1, $"{result.Connections} connection(s)");
+    }
+
+    [Fact]
     public async Task AFileThatGrowsDuringTheLastRangeIsStartedOverNotCutAtTheOldSize()
     {
         // One connection, so no later range would check SIZE again: only the data's end can tell.

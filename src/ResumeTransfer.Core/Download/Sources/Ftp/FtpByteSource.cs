@@ -85,7 +85,7 @@ internal sealed class FtpByteSource : IByteSource
         try
         {
             var identity = await IdentifyAsync(control, withHash: true, cancellationToken).ConfigureAwait(false);
-            var ranges = identity.Length is not null && await SupportsRestAsync(control, cancellationToken).ConfigureAwait(false);
+            var ranges = identity.Length is not null && await SupportsRestAsync(control, DisplayUri, cancellationToken).ConfigureAwait(false);
             healthy = true;
             observer.OnMessage(
                 TransferMessageLevel.Verbose,
@@ -126,7 +126,7 @@ internal sealed class FtpByteSource : IByteSource
             }
 
             var total = identity.Length;
-            var resume = offset > 0 && total is not null && await SupportsRestAsync(control, cancellationToken).ConfigureAwait(false);
+            var resume = offset > 0 && total is not null && await SupportsRestAsync(control, DisplayUri, cancellationToken).ConfigureAwait(false);
             var start = resume ? offset : 0;
             var data = await control.OpenDataAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -230,15 +230,21 @@ internal sealed class FtpByteSource : IByteSource
         return new RemoteIdentity(size, hash is null ? null : "sha256:" + hash, modified, LastModifiedIsStrong: modified is not null);
     }
 
-    private static async Task<bool> SupportsRestAsync(FtpControlConnection control, CancellationToken cancellationToken)
+    private static async Task<bool> SupportsRestAsync(FtpControlConnection control, Uri where, CancellationToken cancellationToken)
     {
         if (control.Features.RestStream)
         {
             return true;
         }
 
-        // No FEAT, or one that does not list REST STREAM: ask. REST 0 changes nothing for the next RETR.
+        // No FEAT, or one that does not list REST STREAM: ask. REST 0 changes nothing for the next RETR. A 4xx is the
+        // server's passing trouble, not a "no": read as one, it would throw away every byte already on disk.
         var reply = await control.SendAsync("REST 0", null, cancellationToken).ConfigureAwait(false);
+        if (reply.Code is >= 400 and < 500)
+        {
+            throw FtpFailures.FromReply(reply, "REST", where);
+        }
+
         return reply.Code == 350;
     }
 

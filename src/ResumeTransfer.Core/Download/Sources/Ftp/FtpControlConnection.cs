@@ -74,7 +74,7 @@ internal sealed class FtpControlConnection : IDisposable
         FtpControlConnection? connection = null;
         try
         {
-            await Bounded("connecting", timeout, time, address.Display, socket, _ => socket.ConnectAsync(address.Host, address.Port), cancellationToken).ConfigureAwait(false);
+            await Bounded("connecting", timeout, time, address.Display, socket, token => ConnectAsync(socket, address, token), cancellationToken).ConfigureAwait(false);
             connection = new FtpControlConnection(address, timeout, time, socket, certificateCheck, handshakes);
             await connection.LoginAsync(credential, cancellationToken).ConfigureAwait(false);
             return connection;
@@ -326,6 +326,14 @@ internal sealed class FtpControlConnection : IDisposable
     /// interrupts a wait on frameworks whose socket calls ignore cancellation) and becomes a transient timeout;
     /// transport failures are translated; the caller's cancellation stays a cancellation.
     /// </summary>
+    /// <summary>Resolves and connects; on .NET the name lookup too follows the timeout and Ctrl+C (disposing the socket does not stop it).</summary>
+    private static Task ConnectAsync(Socket socket, FtpAddress address, CancellationToken cancellationToken) =>
+#if NET
+        socket.ConnectAsync(address.Host, address.Port, cancellationToken).AsTask();
+#else
+        socket.ConnectAsync(address.Host, address.Port);
+#endif
+
     private static async Task<T> Bounded<T>(string what, TimeSpan timeout, TimeProvider time, Uri where, Socket socket, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         using var watchdog = new StallWatchdog(time, timeout, cancellationToken, armed: true);

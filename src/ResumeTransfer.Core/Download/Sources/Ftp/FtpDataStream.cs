@@ -293,6 +293,8 @@ internal sealed class FtpDataStream : ReadOnlyStream
         try
         {
             using var bounded = new CancellationTokenSource(stallTimeout > TimeSpan.Zero ? stallTimeout : TimeSpan.FromSeconds(30));
+            // .NET Framework's socket and TLS reads ignore their token once started: closing the stream ends them.
+            using var closeOnTimeout = bounded.Token.Register(static s => ((Stream)s!).Dispose(), data);
             if (drain)
             {
                 var rest = new byte[1];
