@@ -236,12 +236,14 @@ public sealed class FtpDownloadTests : IDisposable
         Assert.Contains(server.Commands, c => c.Line == "HASH same.bin");
     }
 
-    [Fact]
-    public async Task ARefusedLoginIsAccessDeniedWithoutRetries()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)] // the probe logs in alone, so a wrong password is one refused login, not one per connection
+    public async Task ARefusedLoginIsAccessDeniedWithoutRetries(int connections)
     {
         await using var server = await FtpPeer.StartAsync("--tls", "--user", "alice:right", "--no-anonymous");
         server.Put("a.bin", 1000);
-        var request = Request(server.For("a.bin"), temp.File("a.bin"), 1) with { Credential = new NetworkCredential("alice", "wrong") };
+        var request = Request(server.For("a.bin"), temp.File("a.bin"), connections) with { Credential = new NetworkCredential("alice", "wrong") };
 
         var failure = await Assert.ThrowsAsync<TransferException>(() => Engine(server).DownloadAsync(request, 1, default));
 
