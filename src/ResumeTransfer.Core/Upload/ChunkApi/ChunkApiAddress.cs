@@ -13,8 +13,14 @@ internal sealed class ChunkApiAddress
     private readonly string path;
     private readonly string query;
 
+    /// <exception cref="TransferException">InvalidArgument: <paramref name="url"/> is not http(s).</exception>
     public ChunkApiAddress(Uri url)
     {
+        if (!HttpAddress.IsHttpOrHttps(url))
+        {
+            throw new TransferException(TransferErrorKind.InvalidArgument, $"A chunk API address is an http(s) URL, not '{url.Scheme}:'.");
+        }
+
         path = url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped).TrimEnd('/');
         query = url.Query.TrimStart('?');
         Display = HttpOrigin.ForDisplay(new Uri(path, UriKind.Absolute));

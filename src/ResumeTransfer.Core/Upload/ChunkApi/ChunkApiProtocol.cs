@@ -34,16 +34,12 @@ public sealed class ChunkApiProtocol : IUploadProtocol
 
     public ChunkApiProtocol(HttpClient client, UploadRequest request, ITransferObserver observer)
     {
-        if (!HttpAddress.IsHttpOrHttps(request.Uri))
-        {
-            throw new TransferException(TransferErrorKind.InvalidArgument, $"A chunk API address is an http(s) URL, not '{request.Uri.Scheme}:'.");
-        }
-
+        // First: an address that is not http(s) is the error to report, whatever else is wrong.
+        address = new ChunkApiAddress(request.Uri);
         this.client = client;
         this.request = request;
         this.observer = observer;
         headers = new RequestPolicy(request, new[] { "Content-Type" }, observer);
-        address = new ChunkApiAddress(request.Uri);
         Target = address.Display.AbsoluteUri;
     }
 

@@ -48,17 +48,13 @@ public sealed class ChunkFormProtocol : IUploadProtocol
     /// <exception cref="TransferException">InvalidArgument: not an http(s) address, or options <see cref="ChunkApiProfileOptions.Validate"/> refuses.</exception>
     public ChunkFormProtocol(HttpClient client, UploadRequest request, ITransferObserver observer)
     {
-        if (!HttpAddress.IsHttpOrHttps(request.Uri))
-        {
-            throw new TransferException(TransferErrorKind.InvalidArgument, $"A chunk upload address is an http(s) URL, not '{request.Uri.Scheme}:'.");
-        }
-
+        // First: an address that is not http(s) is the error to report, whatever else is wrong.
+        address = new ChunkApiAddress(request.Uri);
         spec = ChunkFormSpec.Create(request.ChunkApi, request.Metadata);
         this.client = client;
         this.request = request;
         this.observer = observer;
         headers = new RequestPolicy(request, new[] { "Content-Type" }, observer);
-        address = new ChunkApiAddress(request.Uri);
         Target = address.Display.AbsoluteUri;
         ChunkLimits = spec.LastChunkTakesRemainder
             ? new ChunkLimits(1, 4096 * MiB, MiB, 10_000) { LastChunkTakesRemainder = true, ServerAssemblesWhenComplete = spec.MergePath is null }
