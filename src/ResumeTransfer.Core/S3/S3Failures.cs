@@ -5,6 +5,7 @@ using System.Net.Http;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using Amazon.S3;
+using ResumeTransfer.Core.Transfer;
 
 namespace ResumeTransfer.Core.S3;
 
@@ -121,15 +122,7 @@ internal static class S3Failures
             return null;
         }
 
-        var value = response.GetHeaderValue("Retry-After")?.Trim();
-        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var date)
-            ? (date - DateTimeOffset.UtcNow) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero
-            : null;
+        return RetryAfterHeader.Parse(response.GetHeaderValue("Retry-After"), DateTimeOffset.UtcNow);
     }
 
     private static string Describe(Exception ex) => ex.InnerException is { } inner ? $"{ex.Message}: {inner.Message}" : ex.Message;
