@@ -56,9 +56,11 @@ public sealed class ChunkFormProtocol : IUploadProtocol
         this.observer = observer;
         headers = new RequestPolicy(request, new[] { "Content-Type" }, observer);
         Target = address.Display.AbsoluteUri;
-        ChunkLimits = spec.LastChunkTakesRemainder
-            ? new ChunkLimits(1, 4096 * MiB, MiB, 10_000) { LastChunkTakesRemainder = true, ServerAssemblesWhenComplete = spec.MergePath is null }
-            : new ChunkLimits(1, 4096 * MiB, 8 * MiB, 10_000) { ServerAssemblesWhenComplete = spec.MergePath is null };
+        ChunkLimits = new ChunkLimits(1, 4096 * MiB, spec.LastChunkTakesRemainder ? MiB : 8 * MiB, 10_000)
+        {
+            LastChunkTakesRemainder = spec.LastChunkTakesRemainder,
+            ServerAssemblesWhenComplete = spec.MergePath is null,
+        };
     }
 
     public UploadProtocolKind Kind => UploadProtocolKind.ChunkApi;
