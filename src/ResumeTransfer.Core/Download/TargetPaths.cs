@@ -139,10 +139,15 @@ public sealed class TargetPaths
         }
 
         // AbsolutePath keeps the escapes: split first so an encoded "%2F" stays inside its segment, then decode it.
-        var path = uri.AbsolutePath;
+        return LastSegment(uri.AbsolutePath) is { } segment ? Uri.UnescapeDataString(segment) : null;
+    }
+
+    /// <summary>What follows the last '/' of a remote path (an FTP path, an S3 key), or null when nothing does: the name a source suggests.</summary>
+    internal static string? LastSegment(string path)
+    {
         var slash = path.LastIndexOf('/');
         var segment = slash >= 0 ? path.Substring(slash + 1) : path;
-        return segment.Length == 0 ? null : Uri.UnescapeDataString(segment);
+        return segment.Length == 0 ? null : segment;
     }
 
     private static string TrimSeparators(string path)

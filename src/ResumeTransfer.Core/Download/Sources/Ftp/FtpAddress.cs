@@ -61,7 +61,7 @@ internal sealed class FtpAddress
                 $"'{shown}' names a directory, not a file. Give the address of the file to download, such as {uri.Scheme}://{uri.Authority}/pub/file.iso.");
         }
 
-        if (path.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0)
+        if (CannotBeSent(path))
         {
             throw new TransferException(
                 TransferErrorKind.InvalidArgument,
@@ -73,4 +73,7 @@ internal sealed class FtpAddress
         var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.DnsSafeHost : uri.IdnHost;
         return new FtpAddress(host, port, secure, path, HttpOrigin.ForDisplay(uri));
     }
+
+    /// <summary>True when the text has a line break or NUL: it cannot be one argument of a control-connection command (the rest would be another command).</summary>
+    public static bool CannotBeSent(string? text) => text is not null && text.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0;
 }

@@ -36,8 +36,7 @@ internal sealed class FtpByteSource : IByteSource
         this.request = request ?? throw new ArgumentNullException(nameof(request));
         this.observer = observer ?? throw new ArgumentNullException(nameof(observer));
         time = timeProvider ?? TimeProvider.System;
-        Validate(request);
-        address = FtpAddress.Parse(request.Uri);
+        address = Checked(request);
         DisplayUri = address.Display;
         if (request.Headers.Count > 0)
         {
@@ -55,10 +54,13 @@ internal sealed class FtpByteSource : IByteSource
     /// Refuses, before any traffic: a directory or an empty path, credentials in the address, and a password over
     /// plain ftp:// without <see cref="TransferRequest.AllowUnencryptedAuthentication"/> (the rule of plain http).
     /// </summary>
-    public static void Validate(DownloadRequest request)
+    public static void Validate(DownloadRequest request) => Checked(request);
+
+    /// <summary><see cref="Validate"/>'s checks, and the address they parsed.</summary>
+    private static FtpAddress Checked(DownloadRequest request)
     {
         var address = FtpAddress.Parse(request.Uri);
-        if (request.Credential is { } credential && (HasLineBreak(credential.UserName) || HasLineBreak(credential.Password)))
+        if (request.Credential is { } credential && (FtpAddress.CannotBeSent(credential.UserName) || FtpAddress.CannotBeSent(credential.Password)))
         {
             // USER and PASS are lines of the control connection: a line break would send the rest as another command,
             // and the server's answer to it (often echoed into error messages) could show part of the password.
@@ -73,9 +75,9 @@ internal sealed class FtpByteSource : IByteSource
                 TransferErrorKind.InvalidArgument,
                 $"A credential would be sent in plain text to {HttpOrigin.OriginText(request.Uri)}. Use an ftps:// address, or, if you accept the risk, add -AllowUnencryptedAuthentication.");
         }
-    }
 
-    private static bool HasLineBreak(string? text) => text is not null && text.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0;
+        return address;
+    }
 
     /// <summary>SIZE, MDTM and (where offered) the server's SHA-256 on a pooled connection; ranges need REST STREAM and SIZE.</summary>
     public async Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken)
@@ -98,7 +100,7 @@ internal sealed class FtpByteSource : IByteSource
                     $"{DisplayUri}: the server {(identity.Length is null ? "does not tell the file's size (SIZE)" : "does not resume transfers (REST STREAM)")}, so the file is downloaded from byte 0 on one connection and an interrupted download cannot be continued.");
             }
 
-            return new SourceProbe(identity, ranges, FileNameOf(address.Path), DisplayUri);
+            return new SourceProbe(identity, ranges, TargetPaths.LastSegment(address.Path), DisplayUri);
         }
         finally
         {
@@ -178,12 +180,6 @@ internal sealed class FtpByteSource : IByteSource
     }
 
     public void Dispose() => pool.Dispose();
-
-    private static string? FileNameOf(string path)
-    {
-        var slash = path.LastIndexOf('/');
-        return slash < 0 ? path : path.Substring(slash + 1);
-    }
 
     private void Release(FtpControlConnection control, bool healthy)
     {

@@ -84,22 +84,13 @@ internal sealed class S3ByteSource : IByteSource
         observer.OnMessage(
             TransferMessageLevel.Verbose,
             $"{where}: length {identity.Length?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}, ETag {identity.ETag ?? "none"}, ranges of {grid.MinimumBytes} bytes on multiples of {grid.Alignment}.");
-        return new SourceProbe(identity, SupportsRanges: true, SuggestedFileName: FileNameOf(location.Key), DisplayUri) { Grid = grid };
+        return new SourceProbe(identity, SupportsRanges: true, SuggestedFileName: TargetPaths.LastSegment(location.Key), DisplayUri) { Grid = grid };
     }
 
     /// <inheritdoc />
     public async Task<RangeBody> OpenRangeAsync(long offset, long? endInclusive, RemoteIdentity expected, CancellationToken cancellationToken)
     {
-        if (expected is null)
-        {
-            throw new ArgumentNullException(nameof(expected));
-        }
-
-        if (offset < 0 || (endInclusive is { } end && end < offset))
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset));
-        }
-
+        RangeArguments.Check(offset, endInclusive, expected);
         var last = endInclusive ?? (expected.Length is { } length ? length - 1 : (long?)null);
         var get = new GetObjectRequest
         {
@@ -166,12 +157,6 @@ internal sealed class S3ByteSource : IByteSource
 
     private static RemoteIdentity IdentityOf(GetObjectResponse response, long? length) =>
         new(length, response.ETag, ToOffset(response.LastModified), LastModifiedIsStrong: false);
-
-    private static string? FileNameOf(string key)
-    {
-        var slash = key.LastIndexOf('/');
-        return slash < 0 ? key : key.Substring(slash + 1);
-    }
 
     /// <summary>The Content-Range of a 206, checked: a store that sends none (or nonsense) is not trusted with a range.</summary>
     private ContentRangeHeader ReadRange(GetObjectResponse response)
